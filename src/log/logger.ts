@@ -136,12 +136,11 @@ const stderrSink: LogSink = (line) => {
 /** A sink that keeps lines in memory (tests, and the UI's diagnostics view). Bounded. */
 export function memorySink(limit = 10_000): LogSink & { lines: string[] } {
   const lines: string[] = [];
-  const sink = ((line: string) => {
+  const sink: LogSink = (line) => {
     lines.push(line);
     if (lines.length > limit) lines.shift();
-  }) as LogSink & { lines: string[] };
-  sink.lines = lines;
-  return sink;
+  };
+  return Object.assign(sink, { lines });
 }
 
 export function createLogger(module: string, options?: LoggerOptions): Logger {

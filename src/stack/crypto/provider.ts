@@ -32,7 +32,10 @@ export interface CryptoProvider {
   /**
    * CCM* (802.15.4-2015 Annex B): 13-byte nonce, L = 2. Levels 1–3 authenticate only (MIC 4/8/16),
    * 4 encrypts only, 5–7 encrypt and authenticate (MIC 4/8/16), 0 returns the plaintext.
-   * Returns ciphertext ‖ MIC.
+   * Returns ciphertext ‖ MIC. For levels 1–3 the payload stays in clear and is authenticated as
+   * part of the additional data (a = aad ‖ payload, 802.15.4-2015 §9.3.5.2), so how a caller
+   * splits header from payload does not change the MIC. Throws CryptoError on a key that is not
+   * 16 bytes, a nonce that is not 13 bytes, a level outside 0..7 or a payload over 65535 bytes.
    */
   ccmStarSeal(
     key: Uint8Array,
