@@ -1,0 +1,4 @@
+export * from './constants.ts';
+export * from './link-keys.ts';
+export * from './tlv.ts';
+export * from './message.ts';
