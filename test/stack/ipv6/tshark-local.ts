@@ -1,20 +1,15 @@
 /**
- * Minimal tshark check for these codec tests (independent of test/support): writes a classic pcap
- * with the given link type and returns one line of `-T fields` output per packet. Returns
- * undefined when tshark is not installed, so tests can skip.
+ * tshark check for the IPv6 / 6LoWPAN / RPL codec tests: writes a classic pcap with the given link
+ * type and returns one row of `-T fields` output per packet. A missing tshark fails the test with
+ * the Debian package name (test/support/tshark.ts), never a skip.
  */
-import { spawnSync } from 'node:child_process';
+import { runTshark } from '../../support/tshark.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_IEEE802_15_4_NOFCS = 230;
-
-export function tsharkAvailable(): boolean {
-  const r = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
-  return r.status === 0;
-}
 
 export function pcap(linkType: number, frames: readonly Uint8Array[]): Uint8Array {
   const size = 24 + frames.reduce((n, f) => n + 16 + f.length, 0);
@@ -42,17 +37,14 @@ export function tsharkFields(
   frames: readonly Uint8Array[],
   fields: readonly string[],
   extraArgs: readonly string[] = [],
-): string[][] | undefined {
-  if (!tsharkAvailable()) return undefined;
+): string[][] {
   const dir = mkdtempSync(join(tmpdir(), 'fieldroot-tshark-'));
   try {
     const file = join(dir, 'cap.pcap');
     writeFileSync(file, pcap(linkType, frames));
     const args = ['-n', '-r', file, ...extraArgs, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a'];
     for (const f of fields) args.push('-e', f);
-    const r = spawnSync('tshark', args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-    return r.stdout
+    return runTshark(args)
       .split('\n')
       .filter((l) => l.length > 0)
       .map((l) => l.split('\t'));

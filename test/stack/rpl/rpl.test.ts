@@ -219,7 +219,7 @@ test('all option kinds round trip with their published layout', () => {
   assert.deepEqual(decodeRplOptions(bytes), options);
 });
 
-test('tshark reads our DIO, DAO and DAO-ACK the same way', (t) => {
+test('tshark reads our DIO, DAO and DAO-ACK the same way', () => {
   const root = A('fd00::1');
   const dio: RplMessage = {
     kind: 'dio',
@@ -311,7 +311,6 @@ test('tshark reads our DIO, DAO and DAO-ACK the same way', (t) => {
     '_ws.malformed',
     '_ws.expert.severity',
   ]);
-  if (!rows) return t.skip('tshark not installed');
   assert.deepEqual(rows[0]!.slice(0, 8), ['1', '256', 'fd00::1', '0x01', '5', '12', '1', 'fd00::1']);
   assert.deepEqual(rows[1]!.slice(8, 11), ['17', 'fd00::212:4b00:0:7', 'fd00::212:4b00:0:2']);
   assert.deepEqual(rows[2]!.slice(11, 13), ['130', 'fd00::1']);

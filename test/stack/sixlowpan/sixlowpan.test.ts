@@ -328,7 +328,7 @@ test('iidFromLinkAddress follows RFC 4944 §6', () => {
 // ---------------------------------------------------------------------------------------------
 // tshark cross-check of our compressed bytes
 
-test('tshark decompresses our IPHC frames to the same packets (checksums good)', (t) => {
+test('tshark decompresses our IPHC frames to the same packets (checksums good)', () => {
   const cases: { packet: Ipv6Packet; src: LinkAddress; dst: LinkAddress }[] = [
     {
       packet: udpPacket(linkLocalFromEui64(0x00124b0000000001n), linkLocalFromShortAddress(2)),
@@ -418,7 +418,6 @@ test('tshark decompresses our IPHC frames to the same packets (checksums good)',
       'wpan.802154_fcs_ok:FALSE',
     ],
   );
-  if (!rows) return t.skip('tshark not installed');
   cases.forEach((c, i) => {
     const row = rows[i]!;
     const p = c.packet;
