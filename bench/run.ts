@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ run(): Promise<void> | void }>> = {
   codec: () => import('./codec.ts'),
+  medium: () => import('./medium.ts'),
 };
 
 const wanted = process.argv.slice(2);
