@@ -3,9 +3,10 @@
  * `commands` below; every subcommand answers `--help`.
  */
 import { cryptoCommand } from './crypto-command.ts';
+import { radioCommand } from './radio-command.ts';
 import { UsageError, type CliCommand, type CliIo } from './command.ts';
 
-const commands: CliCommand[] = [cryptoCommand];
+const commands: CliCommand[] = [cryptoCommand, radioCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
