@@ -322,94 +322,48 @@ function buildAir(): AirPacket[] {
   });
   const sessionId = 0x5e55_1001;
   const authKey = crypto.hmacSha256(fromHex('aa'), new TextEncoder().encode('test PANA_AUTH_KEY')); // 32 bytes
+  const msg = (
+    type: PanaMessage['type'],
+    flags: number,
+    sequence: number,
+    avps: PanaMessage['avps'] = [],
+  ): PanaMessage => ({
+    type,
+    flags,
+    sessionId,
+    sequence,
+    avps,
+  });
+  const algorithms: PanaMessage['avps'] = [
+    { kind: 'prf-algorithm', algorithm: PRF_HMAC_SHA2_256 },
+    { kind: 'integrity-algorithm', algorithm: AUTH_HMAC_SHA2_256_128 },
+  ];
+  const { AUTH, NOTIFICATION, TERMINATION } = PANA_MESSAGE_TYPE;
+  const { REQUEST, START, COMPLETE, PING } = PANA_FLAG;
   const pci: PanaMessage = { type: PANA_MESSAGE_TYPE.PCI, flags: 0, sessionId: 0, sequence: 0, avps: [] };
-  const par1: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.AUTH,
-    flags: PANA_FLAG.REQUEST | PANA_FLAG.START,
-    sessionId,
-    sequence: 100,
-    avps: [
-      { kind: 'prf-algorithm', algorithm: PRF_HMAC_SHA2_256 },
-      { kind: 'integrity-algorithm', algorithm: AUTH_HMAC_SHA2_256_128 },
-    ],
-  };
-  const pan1: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.AUTH,
-    flags: PANA_FLAG.START,
-    sessionId,
-    sequence: 100,
-    avps: [
-      { kind: 'prf-algorithm', algorithm: PRF_HMAC_SHA2_256 },
-      { kind: 'integrity-algorithm', algorithm: AUTH_HMAC_SHA2_256_128 },
-    ],
-  };
-  const par2: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.AUTH,
-    flags: PANA_FLAG.REQUEST,
-    sessionId,
-    sequence: 101,
-    avps: [
-      { kind: 'nonce', nonce: randS },
-      { kind: 'eap-payload', eap: eap1 },
-    ],
-  };
-  const pan2: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.AUTH,
-    flags: 0,
-    sessionId,
-    sequence: 101,
-    avps: [
-      { kind: 'nonce', nonce: randP },
-      { kind: 'eap-payload', eap: eap2 },
-    ],
-  };
-  const par3: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.AUTH,
-    flags: PANA_FLAG.REQUEST | PANA_FLAG.COMPLETE,
-    sessionId,
-    sequence: 102,
-    avps: [
-      { kind: 'result-code', resultCode: PANA_RESULT_CODE.PANA_SUCCESS },
-      { kind: 'eap-payload', eap: eap3 },
-      { kind: 'key-id', keyId: 1 },
-      { kind: 'session-lifetime', seconds: 86400 },
-    ],
-  };
-  const pan3: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.AUTH,
-    flags: PANA_FLAG.COMPLETE,
-    sessionId,
-    sequence: 102,
-    avps: [{ kind: 'key-id', keyId: 1 }],
-  };
-  const pnr: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.NOTIFICATION,
-    flags: PANA_FLAG.REQUEST | PANA_FLAG.PING,
-    sessionId,
-    sequence: 103,
-    avps: [],
-  };
-  const pna: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.NOTIFICATION,
-    flags: PANA_FLAG.PING,
-    sessionId,
-    sequence: 103,
-    avps: [],
-  };
-  const ptr: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.TERMINATION,
-    flags: PANA_FLAG.REQUEST,
-    sessionId,
-    sequence: 104,
-    avps: [{ kind: 'termination-cause', cause: PANA_TERMINATION_CAUSE.ADMINISTRATIVE }],
-  };
-  const pta: PanaMessage = {
-    type: PANA_MESSAGE_TYPE.TERMINATION,
-    flags: 0,
-    sessionId,
-    sequence: 104,
-    avps: [],
-  };
+  const par1 = msg(AUTH, REQUEST | START, 100, algorithms);
+  const pan1 = msg(AUTH, START, 100, algorithms);
+  const par2 = msg(AUTH, REQUEST, 101, [
+    { kind: 'nonce', nonce: randS },
+    { kind: 'eap-payload', eap: eap1 },
+  ]);
+  const pan2 = msg(AUTH, 0, 101, [
+    { kind: 'nonce', nonce: randP },
+    { kind: 'eap-payload', eap: eap2 },
+  ]);
+  const par3 = msg(AUTH, REQUEST | COMPLETE, 102, [
+    { kind: 'result-code', resultCode: PANA_RESULT_CODE.PANA_SUCCESS },
+    { kind: 'eap-payload', eap: eap3 },
+    { kind: 'key-id', keyId: 1 },
+    { kind: 'session-lifetime', seconds: 86400 },
+  ]);
+  const pan3 = msg(AUTH, COMPLETE, 102, [{ kind: 'key-id', keyId: 1 }]);
+  const pnr = msg(NOTIFICATION, REQUEST | PING, 103);
+  const pna = msg(NOTIFICATION, PING, 103);
+  const ptr = msg(TERMINATION, REQUEST, 104, [
+    { kind: 'termination-cause', cause: PANA_TERMINATION_CAUSE.ADMINISTRATIVE },
+  ]);
+  const pta = msg(TERMINATION, 0, 104);
 
   // Hop 1: the joining meter 3 ↔ its relay (meter 2), link-local, unsecured MAC (no key yet).
   const pacHop = (

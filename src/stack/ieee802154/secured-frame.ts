@@ -13,6 +13,7 @@ import { ByteReader } from '../wire/index.ts';
 import { CODEC, isEncrypting, MIC_LENGTH } from './constants.ts';
 import type { FcsLength } from './fcs.ts';
 import { appendFcs } from './fcs.ts';
+import { concatBytes } from '../wire/index.ts';
 import type { MacFrame } from './frame.ts';
 import { encodeMacHeader, openPayloadLength, parseFrame } from './frame.ts';
 import { ccmStarNonce } from './security-header.ts';
@@ -57,12 +58,18 @@ export function secureFrame(
   const privatePart = plain.subarray(open);
   let secured: Uint8Array;
   if (isEncrypting(h.securityLevel)) {
-    secured = crypto.ccmStarSeal(key, nonce, h.securityLevel, concat(header, openPart), privatePart);
+    secured = crypto.ccmStarSeal(key, nonce, h.securityLevel, concatBytes(header, openPart), privatePart);
   } else {
-    const mic = crypto.ccmStarSeal(key, nonce, h.securityLevel, concat(header, plain), new Uint8Array(0));
-    secured = concat(privatePart, mic);
+    const mic = crypto.ccmStarSeal(
+      key,
+      nonce,
+      h.securityLevel,
+      concatBytes(header, plain),
+      new Uint8Array(0),
+    );
+    secured = concatBytes(privatePart, mic);
   }
-  return appendFcs(concat(header, openPart, secured), options.fcsLength ?? 0);
+  return appendFcs(concatBytes(header, openPart, secured), options.fcsLength ?? 0);
 }
 
 /** Why a well-formed secured frame was not accepted. None of these is a DecodeError. */
@@ -136,18 +143,6 @@ export function unsecureFrame(
   return {
     ok: true,
     secured: true,
-    frame: { ...frame, payload: concat(mpdu.subarray(headerLength, openEnd), plaintext) },
+    frame: { ...frame, payload: concatBytes(mpdu.subarray(headerLength, openEnd), plaintext) },
   };
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
