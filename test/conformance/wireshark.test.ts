@@ -21,7 +21,7 @@ import { getCrypto } from '../../src/stack/crypto/index.ts';
 import { toHex, fromHex } from '../../src/stack/wire/index.ts';
 import { encodeFrame, FRAME_TYPE, FRAME_VERSION, secureFrame } from '../../src/stack/ieee802154/index.ts';
 import type { MacFrame } from '../../src/stack/ieee802154/index.ts';
-import { writeIeee802154Capture } from '../../src/stack/capture/index.ts';
+import { wiresharkKeyRecords, writeIeee802154Capture } from '../../src/stack/capture/index.ts';
 import {
   encodePacket,
   formatIpv6Address,
@@ -635,13 +635,11 @@ function toFrames(packets: AirPacket[]): OnAir[] {
 }
 
 const TSHARK: TsharkOptions = {
-  uat: [
-    // The network key with Wireshark's "ZigBee IP hash" derives the MAC key (HMAC-SHA256(key, "ZigBeeIP")[16..31]).
-    `ieee802154_keys:"${toHex(NETWORK_KEY)}","${KEY_INDEX}","ZigBee IP hash"`,
-    // Wireshark 4.0's MLE dissector decrypts with the MAC half of the hash; the MLE key (first half,
-    // as ZigBee IP / nanostack use it) is given as a second entry.
-    `ieee802154_keys:"${toHex(mleKey)}","${KEY_INDEX}","No hash"`,
-  ],
+  // The network key with "ZigBee IP hash" (Wireshark derives the MAC key), plus the MLE key with
+  // "No hash" — the key table the simulator exports (src/stack/capture/wireshark-keys.ts).
+  uat: wiresharkKeyRecords(crypto, [{ networkKey: NETWORK_KEY, keyIndex: KEY_INDEX }]).map(
+    (r) => `ieee802154_keys:${r}`,
+  ),
   prefs: { '6lowpan.context0': '2001:db8:1:2::/64', 'udp.check_checksum': 'TRUE' },
   decodeAs: ['udp.port==716,pana'],
   twoPass: true,
