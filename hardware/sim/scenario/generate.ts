@@ -5,7 +5,8 @@
  */
 import { Random } from '../random.ts';
 import { hopCounts } from './radio-reach.ts';
-import { HOUSEHOLD_TYPES, type ScenarioInput } from './schema.ts';
+import type { HOUSEHOLD_TYPES } from './schema.ts';
+import { type ScenarioInput } from './schema.ts';
 
 type MeterInput = ScenarioInput['meters'][number];
 type Household = (typeof HOUSEHOLD_TYPES)[number];
