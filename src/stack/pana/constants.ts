@@ -123,3 +123,6 @@ export const ZIGBEE_AVP_CODE = {
   /** Key request: 2 bytes (nanostack sends 1 ‖ current key index). */
   KEY_REQUEST: 2,
 } as const;
+
+/** Nonce AVP length this project sends (RFC 5191 §8.5 allows 8..256; 16 bytes = the PRF's strength). */
+export const PANA_NONCE_LENGTH = 16;
