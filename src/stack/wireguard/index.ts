@@ -1,4 +1,4 @@
-/** WireGuard codecs and handshake computations (whitepaper §5.4). */
+/** WireGuard: codecs, handshake computations (whitepaper §5.4) and the sans-I/O device (§5–§6). */
 export * from './constants.ts';
 export * from './messages.ts';
 export * from './cookie.ts';
@@ -6,3 +6,16 @@ export * from './tai64n.ts';
 export * from './noise.ts';
 export * from './noise-handshake.ts';
 export * from './transport.ts';
+export * from './replay-window.ts';
+export * from './session.ts';
+export * from './timers.ts';
+export * from './handshake-limiter.ts';
+export * from './cookie-state.ts';
+export * from './ip-prefix.ts';
+export * from './allowed-ips.ts';
+export * from './inner-packet.ts';
+export * from './endpoint.ts';
+export * from './peer.ts';
+export * from './device.ts';
+export * from './key-text.ts';
+export * from './config.ts';
