@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  EtxEstimate,
+  INFINITE_RANK,
+  LOLLIPOP_INIT,
+  MRHOF_PARENT_SWITCH_THRESHOLD,
+  createMrhof,
+  createOf0,
+  dagRank,
+  lollipopCompare,
+  lollipopIncrement,
+} from '../../../src/stack/rpl/index.ts';
+
+test('lollipop (RFC 6550 §7.2): starts at 240, runs through 255 into the circular region and wraps at 127', () => {
+  assert.equal(LOLLIPOP_INIT, 240);
+  assert.equal(lollipopIncrement(254), 255);
+  assert.equal(lollipopIncrement(255), 0);
+  assert.equal(lollipopIncrement(126), 127);
+  assert.equal(lollipopIncrement(127), 0);
+  assert.throws(() => lollipopIncrement(256), RangeError);
+});
+
+test('lollipop comparison: window, regions and desynchronisation', () => {
+  assert.equal(lollipopCompare(241, 240), 1);
+  assert.equal(lollipopCompare(240, 241), -1);
+  assert.equal(lollipopCompare(5, 5), 0);
+  assert.equal(lollipopCompare(2, 250), 1, 'just wrapped out of the linear region: newer');
+  assert.equal(lollipopCompare(250, 2), -1);
+  assert.equal(lollipopCompare(240, 100), 1, 'a restarted sender (linear) beats an old circular value');
+  assert.equal(lollipopCompare(1, 126), 1, 'circular wrap 126 → 127 → 0 → 1');
+  assert.equal(lollipopCompare(126, 1), -1);
+  assert.equal(lollipopCompare(60, 10), undefined, 'beyond SEQUENCE_WINDOW: not comparable');
+  let v = LOLLIPOP_INIT;
+  for (let i = 0; i < 300; i++) {
+    const next = lollipopIncrement(v);
+    assert.equal(lollipopCompare(next, v), 1, `${next} newer than ${v}`);
+    v = next;
+  }
+});
+
+test('MRHOF (RFC 6719): Rank = parent Rank + ETX·128, at least one MinHopRankIncrease; poor links unusable', () => {
+  const of = createMrhof(256);
+  assert.equal(of.rankVia(256, 1), 512, 'floored at MinHopRankIncrease');
+  assert.equal(of.rankVia(256, 3), 256 + 384);
+  assert.equal(of.rankVia(256, 4.5), INFINITE_RANK, 'link metric over MAX_LINK_METRIC');
+  assert.equal(of.rankVia(INFINITE_RANK, 1), INFINITE_RANK);
+  assert.equal(of.shouldSwitch(1000, 1000 - MRHOF_PARENT_SWITCH_THRESHOLD), false);
+  assert.equal(of.shouldSwitch(1000, 1000 - MRHOF_PARENT_SWITCH_THRESHOLD - 1), true);
+});
+
+test('OF0 (RFC 6552): step of rank from ETX, bounded 1..9', () => {
+  const of = createOf0(256);
+  assert.equal(of.rankVia(256, 1), 256 + 3 * 256);
+  assert.equal(of.rankVia(256, 16), 256 + 9 * 256, 'capped at MAXIMUM_STEP_OF_RANK');
+  assert.equal(of.shouldSwitch(1024, 1024), false);
+  assert.equal(of.shouldSwitch(1024, 768), true);
+  assert.equal(dagRank(767, 256), 2);
+});
+
+test('ETX estimate: first sample replaces the guess, then EWMA with α = 1/4; losses weigh heavily', () => {
+  const e = new EtxEstimate();
+  assert.equal(e.etx, 2);
+  e.update(true, 1);
+  assert.equal(e.etx, 1);
+  e.update(true, 3);
+  assert.equal(e.etx, 1.5);
+  e.update(false, 4);
+  assert.equal(e.etx, 0.25 * 8 + 0.75 * 1.5);
+  for (let i = 0; i < 100; i++) e.update(false, 4);
+  assert.ok(e.etx <= 16, 'capped');
+});
