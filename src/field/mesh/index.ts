@@ -1,0 +1,10 @@
+export * from './clock.ts';
+export * from './counters.ts';
+export type * from './events.ts';
+export * from './join-state.ts';
+export * from './mesh-root.ts';
+export * from './packet-rewrite.ts';
+export * from './radio.ts';
+export * from './rate-limit.ts';
+export * from './transmit-queue.ts';
+export * from './neighbours.ts';
