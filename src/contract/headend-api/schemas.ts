@@ -1,0 +1,153 @@
+/**
+ * Request and response bodies of the head-end API (zod v4). Both ends validate with these: the
+ * head-end every request, the tool's client every response. Times are Unix epoch milliseconds.
+ * Every object is strict: an unknown field is a bad request, not silently dropped.
+ */
+import { z } from 'zod';
+
+/** A device (tool) id: the certificate subject's CN. Lower-case letters, digits and '-'. */
+export const DeviceId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'lower-case letters, digits and "-", 3 to 63 characters');
+/** Ids minted by the head-end (accounts, work orders, grants): base64url-ish text. */
+export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1 to 64 [A-Za-z0-9_-]');
+export const MeterId = z.string().min(1).max(64);
+export const EpochMs = z.number().int().nonnegative();
+/** A 256-bit bearer secret as the head-end issues it: 43 base64url characters. */
+export const SecretToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, '43 base64url characters');
+export const Pem = z.string().min(1).max(16_384);
+
+export const Role = z.enum(['field-worker', 'supervisor', 'admin']);
+
+// --- sessions -------------------------------------------------------------------------------
+
+export const SignInRequest = z.strictObject({
+  username: z.string().min(1).max(128),
+  password: z.string().min(1).max(1024),
+});
+export const SignInResponse = z.strictObject({
+  token: SecretToken,
+  accountId: EntityId,
+  role: Role,
+  idleExpiresAtMs: EpochMs,
+  absoluteExpiresAtMs: EpochMs,
+});
+export const SignOutResponse = z.strictObject({ signedOut: z.boolean() });
+
+// --- work orders ----------------------------------------------------------------------------
+
+export const WorkOrderState = z.enum(['assigned', 'active', 'completed', 'cancelled']);
+export const WorkOrder = z.strictObject({
+  id: EntityId,
+  workerId: EntityId,
+  toolId: DeviceId,
+  meterIds: z.array(MeterId),
+  windowStartMs: EpochMs,
+  windowEndMs: EpochMs,
+  state: WorkOrderState,
+  createdBy: EntityId,
+  createdAtMs: EpochMs,
+});
+export const WorkOrderList = z.strictObject({ workOrders: z.array(WorkOrder) });
+export const AssignWorkOrderRequest = z.strictObject({
+  workerId: EntityId,
+  toolId: DeviceId,
+  meterIds: z.array(MeterId).min(1).max(1_000),
+  windowStartMs: EpochMs,
+  windowEndMs: EpochMs,
+});
+
+// --- grants ---------------------------------------------------------------------------------
+
+export const GrantState = z.enum(['requested', 'approved', 'issued', 'revoked']);
+export const RequestGrantRequest = z.strictObject({ workOrderId: EntityId });
+export const Grant = z.strictObject({
+  id: EntityId,
+  workOrderId: EntityId,
+  workerId: EntityId,
+  toolId: DeviceId,
+  state: GrantState,
+  requestedAtMs: EpochMs,
+});
+/** Returned once, to the approving supervisor, who hands the key to the worker. */
+export const VerificationKeyResponse = z.strictObject({
+  grantId: EntityId,
+  verificationKey: SecretToken,
+  expiresAtMs: EpochMs,
+});
+export const ExchangeGrantRequest = z.strictObject({ verificationKey: SecretToken });
+export const AccessKeyResponse = z.strictObject({
+  grantId: EntityId,
+  accessKey: SecretToken,
+  expiresAtMs: EpochMs,
+});
+
+// --- meters ---------------------------------------------------------------------------------
+
+/** The header that carries a grant's access key on meter requests. */
+export const ACCESS_KEY_HEADER = 'x-fieldroot-access-key';
+
+export const ReadingsQuery = z.strictObject({
+  fromMs: z.coerce.number().int().nonnegative(),
+  toMs: z.coerce.number().int().nonnegative(),
+});
+export const RegisterValue = z.strictObject({
+  register: z.enum(['normal', 'reverse']),
+  raw: z.number().int(),
+  coefficient: z.number().int(),
+  unitExponent: z.number().int(),
+  digits: z.number().int(),
+});
+export const DayHistory = z.strictObject({
+  register: z.enum(['normal', 'reverse']),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  slots: z.array(z.number().int().nullable()).length(48),
+});
+export const MeterReading = z.strictObject({
+  meterId: MeterId,
+  readAtMs: EpochMs,
+  registers: z.array(RegisterValue),
+  instantaneousPowerW: z.number().int().nullable(),
+  currentRDeciampere: z.number().int().nullable(),
+  currentTDeciampere: z.number().int().nullable(),
+  history: z.array(DayHistory),
+});
+export const ReadingsResponse = z.strictObject({ meterId: MeterId, readings: z.array(MeterReading) });
+
+// --- devices (enrolment, certificates) ------------------------------------------------------
+
+export const EnrolDeviceRequest = z.strictObject({
+  deviceId: DeviceId,
+  /** PKCS #10 (RFC 2986) request, PEM; subject CN=<deviceId>, ECDSA P-256 key, ecdsa-with-SHA256. */
+  csrPem: Pem,
+});
+export const EnrolmentState = z.enum(['pending', 'issued', 'rejected']);
+export const EnrolmentResponse = z.strictObject({
+  deviceId: DeviceId,
+  state: EnrolmentState,
+  /** SHA-256 of the CSR's SubjectPublicKeyInfo (hex): read out to the approving supervisor. */
+  publicKeySha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export const IssuedCertificate = z.strictObject({
+  deviceId: DeviceId,
+  serial: z.string().regex(/^[0-9a-f]+$/),
+  notBeforeMs: EpochMs,
+  notAfterMs: EpochMs,
+  certificatePem: Pem,
+  caCertificatePem: Pem,
+});
+export const DeviceCertificateResponse = z.discriminatedUnion('state', [
+  z.strictObject({ state: z.literal('pending'), deviceId: DeviceId }),
+  z.strictObject({ state: z.literal('rejected'), deviceId: DeviceId }),
+  IssuedCertificate.extend({ state: z.literal('issued') }),
+]);
+export const RejectDeviceResponse = z.strictObject({ state: z.literal('rejected'), deviceId: DeviceId });
+export const RenewDeviceRequest = z.strictObject({ csrPem: Pem });
+export const RevokeDeviceResponse = z.strictObject({
+  deviceId: DeviceId,
+  revokedSerials: z.array(z.string()),
+});
+
+export const IdParams = z.strictObject({ id: EntityId });
+export const DeviceParams = z.strictObject({ id: DeviceId });
+export const MeterParams = z.strictObject({ id: MeterId });
