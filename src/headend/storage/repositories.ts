@@ -255,6 +255,95 @@ export interface ReadingRepository {
   listExceptions(meterId: string, fromMs: number, toMs: number): Promise<ReadException[]>;
 }
 
+export type CredentialStatus = 'active' | 'revoked';
+
+/**
+ * A meter's EAP-PSK credential (RFC 4764). `sealedPsk` is an AES-256-GCM box under the key
+ * server's master key (keys/sealed-box.ts); the clear PSK is never stored nor returned.
+ */
+export interface MeterCredentialRecord {
+  readonly meterId: string;
+  /** IEEE EUI-64 as 16 lower-case hex digits. */
+  readonly eui64: string;
+  /** The EAP-PSK peer identity ID_P (RFC 4764 §5.2) as text; unique. */
+  readonly idP: string;
+  readonly sealedPsk: Uint8Array;
+  readonly status: CredentialStatus;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly revokedAtMs: number | null;
+}
+
+export interface MeterCredentialRepository {
+  /**
+   * Inserts new credentials and replaces the sealed PSK of existing active ones, all in one
+   * transaction (all or nothing). A record whose meter is revoked is refused (the whole batch).
+   */
+  importBatch(records: readonly MeterCredentialRecord[]): Promise<void>;
+  findById(meterId: string): Promise<MeterCredentialRecord | undefined>;
+  findByIdP(idP: string): Promise<MeterCredentialRecord | undefined>;
+  findByEui64(eui64: string): Promise<MeterCredentialRecord | undefined>;
+  listActive(): Promise<MeterCredentialRecord[]>;
+  countByStatus(): Promise<Record<CredentialStatus, number>>;
+  /** 'active' → 'revoked'; true when this call revoked it. */
+  revoke(meterId: string, atMs: number): Promise<boolean>;
+}
+
+export interface ToolRecord {
+  readonly deviceId: string;
+  readonly status: CredentialStatus;
+  readonly createdAtMs: number;
+  readonly revokedAtMs: number | null;
+}
+
+export interface ToolRepository {
+  /** Registers a tool as active; false when the device id is already registered. */
+  insert(tool: ToolRecord): Promise<boolean>;
+  findById(deviceId: string): Promise<ToolRecord | undefined>;
+  /** 'active' → 'revoked'; true when this call revoked it. */
+  revoke(deviceId: string, atMs: number): Promise<boolean>;
+}
+
+/**
+ * Network key life cycle: 'next' (announced, not yet in force) → 'current' → 'previous' (still
+ * accepted by the mesh during the grace period) → 'retired' (material erased).
+ */
+export type NetworkKeyState = 'next' | 'current' | 'previous' | 'retired';
+
+export interface NetworkKeyRecord {
+  readonly id: string;
+  /** 1..255 (the 802.15.4 key index; 0 is never used). */
+  readonly keyIndex: number;
+  readonly state: NetworkKeyState;
+  /** AES-256-GCM box under the master key; null once retired. */
+  readonly sealedKey: Uint8Array | null;
+  readonly lifetimeMs: number;
+  /** Why the key was created (operator text or a system reason), for the audit trail. */
+  readonly reason: string;
+  readonly createdAtMs: number;
+  /** When a 'next' key is due to come into force. */
+  readonly activateAtMs: number;
+  readonly activatedAtMs: number | null;
+  /** When a 'previous' key is due to be retired. */
+  readonly retireAtMs: number | null;
+  readonly retiredAtMs: number | null;
+}
+
+export interface NetworkKeyRepository {
+  /** Inserts a key; rejects when a key in the same live state exists. */
+  insert(key: NetworkKeyRecord): Promise<void>;
+  /** Every key, oldest first. */
+  list(): Promise<NetworkKeyRecord[]>;
+  /**
+   * In one transaction: 'previous' (if any) → 'retired', 'current' (if any) → 'previous' with
+   * `retireAtMs`, the 'next' key `nextId` → 'current'. False (nothing changed) when `nextId` is
+   * not the 'next' key.
+   */
+  activate(nextId: string, atMs: number, retireAtMs: number): Promise<boolean>;
+  /** 'previous' → 'retired', erasing the material; true when it took effect. */
+  retire(id: string, atMs: number): Promise<boolean>;
+}
+
 export interface HeadendRepositories {
   readonly accounts: AccountRepository;
   readonly sessions: SessionRepository;
@@ -263,4 +352,7 @@ export interface HeadendRepositories {
   readonly audit: AuditRepository;
   readonly meters: MeterRepository;
   readonly readings: ReadingRepository;
+  readonly meterCredentials: MeterCredentialRepository;
+  readonly tools: ToolRepository;
+  readonly networkKeys: NetworkKeyRepository;
 }

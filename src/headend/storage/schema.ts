@@ -139,6 +139,50 @@ CREATE INDEX read_exceptions_by_meter_time ON read_exceptions (meter_id, at_ms);
 CREATE INDEX read_exceptions_by_batch ON read_exceptions (batch_id);
 `;
 
+/**
+ * Key server (src/headend/keys): meter EAP-PSK credentials, tools allowed to authenticate, and the
+ * network keys. Secret columns (`psk_sealed`, `key_sealed`) hold AES-256-GCM boxes under the key
+ * server's master key (keys/sealed-box.ts), never clear bytes. `meter_credentials` is separate
+ * from `meters` (the AMR registry with site and serving path): a credential can be imported
+ * before the meter is installed, and the AMR side never reads a PSK.
+ */
+const V2_KEY_SERVER = `
+CREATE TABLE meter_credentials (
+  meter_id TEXT PRIMARY KEY,
+  eui64 TEXT NOT NULL UNIQUE CHECK (length(eui64) = 16 AND eui64 NOT GLOB '*[^0-9a-f]*'),
+  id_p TEXT NOT NULL UNIQUE,
+  psk_sealed BLOB NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER
+) STRICT;
+
+CREATE TABLE tools (
+  device_id TEXT PRIMARY KEY,
+  status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+  created_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER
+) STRICT;
+
+CREATE TABLE network_keys (
+  id TEXT PRIMARY KEY,
+  key_index INTEGER NOT NULL CHECK (key_index BETWEEN 1 AND 255),
+  state TEXT NOT NULL CHECK (state IN ('next', 'current', 'previous', 'retired')),
+  key_sealed BLOB, -- NULL once retired: the material is erased, the history row stays
+  lifetime_ms INTEGER NOT NULL CHECK (lifetime_ms > 0),
+  reason TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  activate_at_ms INTEGER NOT NULL,
+  activated_at_ms INTEGER,
+  retire_at_ms INTEGER,
+  retired_at_ms INTEGER,
+  CHECK ((state = 'retired') = (key_sealed IS NULL))
+) STRICT;
+-- At most one key in each live state.
+CREATE UNIQUE INDEX network_keys_one_live_per_state ON network_keys (state) WHERE state <> 'retired';
+`;
+
 export const HEADEND_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -146,6 +190,13 @@ export const HEADEND_MIGRATIONS: readonly Migration[] = [
     up: (db) => {
       db.exec(V1_CORE);
       db.exec(V1_READINGS);
+    },
+  },
+  {
+    version: 2,
+    description: 'key server: meter credentials (sealed PSKs), tools, network keys',
+    up: (db) => {
+      db.exec(V2_KEY_SERVER);
     },
   },
 ];

@@ -1,0 +1,510 @@
+/**
+ * The key server: the PANA Authentication Agent (RFC 5191) of the head-end on UDP 716
+ * (RFC 5191 §11), authenticating meters with EAP-PSK (RFC 4764) against the credential registry
+ * and handing them the network key, whose life cycle it drives (network-keys.ts).
+ *
+ * This is the I/O edge around the sans-I/O PanaPaa (src/stack/pana/paa.ts): it owns the UDP
+ * socket and one timer (armed at the earliest of PanaPaa's `nextDeadline()`, the key life cycle's
+ * and the periodic registry refresh), writes the audit log and the log, and tells interested
+ * head-end services who joined and who left (`meter-joined`, `meter-left`).
+ *
+ * Abuse limits: PanaPaa's PCI rate per PaC address (`pciRateLimit`) and pending-session cap, plus
+ * a per-source datagram budget here (datagram-budget.ts).
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv4 } from 'node:net';
+import { createLogger, type Logger, type SecretBytes } from '../../log/index.ts';
+import { getCrypto, type CryptoProvider } from '../../stack/crypto/index.ts';
+import { createEapPskServer } from '../../stack/eap/index.ts';
+import {
+  PANA_UDP_PORT,
+  PanaPaa,
+  type PanaOutput,
+  type PanaPaaEvent,
+  type RetransmissionParams,
+} from '../../stack/pana/index.ts';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../access/clock.ts';
+import type { AuditEntryInput, HeadendRepositories } from '../storage/repositories.ts';
+import { DatagramBudget, DEFAULT_DATAGRAM_BUDGET, type DatagramBudgetPolicy } from './datagram-budget.ts';
+import { MeterCredentials } from './meter-credentials.ts';
+import {
+  NetworkKeyManager,
+  SYSTEM_ACTOR,
+  type NetworkKeyChange,
+  type NetworkKeyPolicy,
+} from './network-keys.ts';
+import { SealedBoxError } from './sealed-box.ts';
+import { ToolRegistry } from './tools.ts';
+import { describeEndpoint, endpointFromSocket, socketAddressOf } from './udp-endpoint.ts';
+
+/** ID_S of the key server (RFC 4764 §5.1) unless configured. */
+export const DEFAULT_SERVER_ID = 'keyserver.fieldroot';
+/** Session-Lifetime offered in PAR-C (RFC 5191 §8.8), seconds: one day. */
+export const DEFAULT_SESSION_LIFETIME_S = 86_400;
+/** How often the registry and key table are re-read for changes made by other processes. */
+export const DEFAULT_REFRESH_INTERVAL_MS = 10_000;
+/** Upper bound of one timer wait (Node timers overflow past 2^31 − 1 ms). */
+const MAX_TIMER_MS = 60_000;
+
+export interface KeyServerOptions {
+  readonly repositories: Pick<HeadendRepositories, 'meterCredentials' | 'tools' | 'networkKeys' | 'audit'>;
+  readonly masterKey: SecretBytes;
+  readonly crypto?: CryptoProvider;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  readonly logger?: Logger;
+  /** Address to bind; '::' (all, dual-stack) by default. */
+  readonly host?: string;
+  /** UDP port; 716 by default, 0 for any free port (tests). */
+  readonly port?: number;
+  readonly serverId?: string;
+  readonly sessionLifetimeS?: number;
+  readonly pciRateLimit?: { max: number; windowMs: number };
+  readonly datagramBudget?: DatagramBudgetPolicy;
+  readonly keyPolicy?: Partial<NetworkKeyPolicy>;
+  readonly refreshIntervalMs?: number;
+  readonly retransmission?: RetransmissionParams;
+}
+
+export interface MeterJoined {
+  readonly meterId: string;
+  readonly eui64: string;
+  /** The PaC's address as the key server saw it (through a relay: the meter's own address). */
+  readonly via: string;
+  readonly at: number;
+}
+
+export interface MeterLeft {
+  readonly meterId: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+export interface KeyServerEvents {
+  'meter-joined': MeterJoined;
+  'meter-left': MeterLeft;
+}
+
+export interface KeyServerStats {
+  readonly datagramsReceived: number;
+  readonly datagramsOverBudget: number;
+  readonly sessions: number;
+  /** PanaPaa's drop counts by reason (e.g. "PCI rate limit"). */
+  readonly paaDrops: ReadonlyMap<string, number>;
+}
+
+type Listener<T> = (event: T) => void;
+
+export class KeyServer {
+  readonly credentials: MeterCredentials;
+  readonly tools: ToolRegistry;
+  readonly keys: NetworkKeyManager;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly paa: PanaPaa;
+  private readonly budget: DatagramBudget;
+  private readonly listeners: { [K in keyof KeyServerEvents]: Listener<KeyServerEvents[K]>[] } = {
+    'meter-joined': [],
+    'meter-left': [],
+  };
+  /** Authenticated sessions of meters: session id → meter. */
+  private readonly meterSessions = new Map<number, { meterId: string; eui64: string; idP: string }>();
+  /** Why the key server itself ended a session (reported in meter-left). */
+  private readonly leaveReasons = new Map<number, string>();
+  private socket: Socket | undefined;
+  private family: 'udp4' | 'udp6' = 'udp6';
+  private timer: NodeJS.Timeout | undefined;
+  private nextRefreshAt = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private auditChain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private received = 0;
+  private overBudget = 0;
+  private readonly budgetWarned = new Map<string, number>();
+
+  private constructor(private readonly o: KeyServerOptions) {
+    this.clock = o.clock ?? systemClock;
+    const random = o.random ?? systemRandom;
+    const crypto = o.crypto ?? getCrypto();
+    this.log = o.logger ?? createLogger('headend.keys');
+    const repos = o.repositories;
+    this.credentials = new MeterCredentials({
+      repository: repos.meterCredentials,
+      audit: repos.audit,
+      master: o.masterKey,
+      clock: this.clock,
+      random,
+    });
+    this.tools = new ToolRegistry({ repository: repos.tools, audit: repos.audit, clock: this.clock });
+    this.keys = new NetworkKeyManager({
+      repository: repos.networkKeys,
+      audit: repos.audit,
+      master: o.masterKey,
+      random,
+      ...(o.keyPolicy ? { policy: o.keyPolicy } : {}),
+    });
+    this.budget = new DatagramBudget(o.datagramBudget ?? DEFAULT_DATAGRAM_BUDGET);
+    const idS = new TextEncoder().encode(o.serverId ?? DEFAULT_SERVER_ID);
+    this.paa = new PanaPaa({
+      crypto,
+      random,
+      createEapServer: () =>
+        createEapPskServer({ crypto, idS, random, lookupPsk: (idP) => this.lookupPsk(idP) }),
+      networkKeys: () => this.keys.currentKeys(),
+      sessionLifetime: o.sessionLifetimeS ?? DEFAULT_SESSION_LIFETIME_S,
+      ...(o.pciRateLimit ? { pciRateLimit: o.pciRateLimit } : {}),
+      ...(o.retransmission ? { retransmission: o.retransmission } : {}),
+    });
+  }
+
+  /** Loads the registry and the keys (creating the first key if needed), then listens. */
+  static async start(options: KeyServerOptions): Promise<KeyServer> {
+    const server = new KeyServer(options);
+    try {
+      await server.credentials.refresh();
+      const now = server.clock();
+      await server.keys.load(now);
+      await server.keys.advance(now); // whatever fell due while no server was running
+      server.nextRefreshAt = now + (options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
+      await server.listen(options.host ?? '::', options.port ?? PANA_UDP_PORT);
+      return server;
+    } catch (err) {
+      server.stopped = true;
+      server.keys.wipe();
+      throw err;
+    }
+  }
+
+  on<K extends keyof KeyServerEvents>(type: K, listener: Listener<KeyServerEvents[K]>): () => void {
+    const list = this.listeners[type] as Listener<KeyServerEvents[K]>[];
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** The bound address and port. */
+  address(): { address: string; port: number } {
+    const a = this.socket!.address();
+    return { address: a.address, port: a.port };
+  }
+
+  stats(): KeyServerStats {
+    return {
+      datagramsReceived: this.received,
+      datagramsOverBudget: this.overBudget,
+      sessions: this.paa.sessions().length,
+      paaDrops: new Map(this.paa.drops),
+    };
+  }
+
+  /** Starts a network key rotation now; returns the index of the announced key. */
+  rotate(reason: string, actor: string): Promise<number> {
+    return this.serial(async () => {
+      const changes = await this.keys.rotate(this.clock(), reason, actor);
+      this.applyKeyChanges(changes);
+      return this.keys.announcedIndex!;
+    });
+  }
+
+  /** Revokes a meter: it cannot authenticate again and its open session is terminated (PTR). */
+  revokeMeter(meterId: string, actor: string, reason = 'revoked'): Promise<boolean> {
+    return this.serial(async () => {
+      const idP = (await this.o.repositories.meterCredentials.findById(meterId))?.idP;
+      const done = await this.credentials.revoke(meterId, actor, reason);
+      this.terminateMeterSessions((m) => m.meterId === meterId, 'revoked');
+      // Sessions still authenticating (their PAN-C not yet in) end too, before they open.
+      if (idP !== undefined) this.terminatePending(idP);
+      return done;
+    });
+  }
+
+  /** Re-reads the registry and the key table now (after an import by this process, say). */
+  refresh(): Promise<void> {
+    return this.serial(() => this.refreshNow());
+  }
+
+  /** Resolves once every queued operation and audit write has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const [c, a] = [this.chain, this.auditChain];
+      await Promise.all([c, a]);
+      if (c === this.chain && a === this.auditChain) return;
+    }
+  }
+
+  /** Stops listening and timers, finishes queued writes and wipes the keys held in memory. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await this.idle();
+    this.keys.wipe();
+    this.log.info('key server stopped');
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async listen(host: string, port: number): Promise<void> {
+    this.family = isIPv4(host) ? 'udp4' : 'udp6';
+    const socket = createSocket({ type: this.family, reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: host, port }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    socket.on('error', (err) => this.log.error('PANA socket error', { error: err }));
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    this.socket = socket;
+    this.log.info('key server listening', { ...this.address(), meters: this.credentials.activeCount });
+    this.schedule();
+  }
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.stopped) return;
+    this.received++;
+    const now = this.clock();
+    if (!this.budget.admit(rinfo.address, now)) {
+      this.overBudget++;
+      const last = this.budgetWarned.get(rinfo.address);
+      if (last === undefined || now - last >= 60_000) {
+        if (this.budgetWarned.size > 1024) this.budgetWarned.clear();
+        this.budgetWarned.set(rinfo.address, now);
+        this.log.warn('datagram budget exceeded; dropping', { source: rinfo.address });
+      }
+      return;
+    }
+    let out: PanaOutput<PanaPaaEvent>;
+    try {
+      const from = endpointFromSocket(rinfo.address, rinfo.port);
+      out = this.paa.receive(now, from, new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+    } catch (err) {
+      // PanaPaa throws only on a bug; one bad datagram must not stop the key server.
+      this.log.error('PANA input failed', { error: err, source: rinfo.address });
+      return;
+    }
+    this.apply(out);
+    this.schedule();
+  }
+
+  private lookupPsk(idP: Uint8Array): Uint8Array | undefined {
+    let psk: Uint8Array | undefined;
+    try {
+      psk = this.credentials.lookupPsk(idP);
+    } catch (err) {
+      if (!(err instanceof SealedBoxError)) throw err;
+      this.log.error('stored PSK does not open under the master key', { error: err });
+      return undefined;
+    }
+    // psk-server.ts uses the PSK synchronously (AK/KDK derivation) and keeps nothing.
+    if (psk) queueMicrotask(() => psk.fill(0));
+    return psk;
+  }
+
+  private apply(out: PanaOutput<PanaPaaEvent>): void {
+    for (const d of out.send) {
+      const socket = this.socket;
+      if (!socket) break;
+      socket.send(d.bytes, d.to.port, socketAddressOf(d.to, this.family), (err) => {
+        if (err) this.log.debug('PANA send failed', { error: err, to: describeEndpoint(d.to) });
+      });
+    }
+    for (const e of out.events) this.onPaaEvent(e);
+  }
+
+  private onPaaEvent(e: PanaPaaEvent): void {
+    const at = this.clock();
+    switch (e.type) {
+      case 'authenticated': {
+        const meter = this.credentials.activeMeter(e.peerId);
+        const via = describeEndpoint(e.pacAddress);
+        if (!meter) {
+          // Revoked between its PSK lookup and its PAN-C: end the session it just opened.
+          this.log.warn('session opened by a meter no longer active; terminating', {
+            sessionId: e.sessionId,
+          });
+          this.leaveReasons.set(e.sessionId, 'revoked');
+          this.apply(this.paa.terminate(at, e.sessionId));
+          return;
+        }
+        this.meterSessions.set(e.sessionId, { ...meter });
+        this.log.info('meter authenticated', {
+          meterId: meter.meterId,
+          sessionId: e.sessionId,
+          via,
+          reauthentication: e.reauthentication,
+        });
+        this.auditLater({
+          atMs: at,
+          actor: meter.meterId,
+          action: e.reauthentication ? 'pana.reauthenticate' : 'pana.authenticate',
+          outcome: 'allowed',
+          subject: meter.meterId,
+          reason: null,
+          detail: { sessionId: e.sessionId, via, eui64: meter.eui64 },
+        });
+        // A rotation under way: announce the next key to the newcomer too, so that the
+        // activation push puts it in force (pac.ts takes a key "now" only once announced).
+        if (this.keys.announcedIndex !== undefined) this.apply(this.paa.rekey(at, e.sessionId));
+        if (!e.reauthentication)
+          this.emit('meter-joined', { meterId: meter.meterId, eui64: meter.eui64, via, at });
+        return;
+      }
+      case 'rejected': {
+        const via = describeEndpoint(e.pacAddress);
+        const idP = e.peerId === undefined ? null : idPText(e.peerId);
+        this.log.info('PANA authentication rejected', { sessionId: e.sessionId, via, reason: e.reason });
+        this.auditLater(async () => {
+          const record = idP === null ? undefined : await this.o.repositories.meterCredentials.findByIdP(idP);
+          const reason =
+            record?.status === 'revoked'
+              ? 'meter-revoked'
+              : e.reason === 'unknown peer'
+                ? 'unknown-peer'
+                : e.reason;
+          return {
+            atMs: at,
+            actor: record?.meterId ?? null,
+            action: 'pana.authenticate',
+            outcome: 'denied',
+            subject: record?.meterId ?? idP,
+            reason,
+            detail: { sessionId: e.sessionId, via, idP },
+          };
+        });
+        return;
+      }
+      case 'terminated': {
+        const meter = this.meterSessions.get(e.sessionId);
+        const reason = this.leaveReasons.get(e.sessionId) ?? e.reason;
+        this.meterSessions.delete(e.sessionId);
+        this.leaveReasons.delete(e.sessionId);
+        this.log.info('PANA session ended', {
+          meterId: meter?.meterId ?? null,
+          sessionId: e.sessionId,
+          reason,
+        });
+        if (!meter) return;
+        this.auditLater({
+          atMs: at,
+          actor: SYSTEM_ACTOR,
+          action: 'pana.session-end',
+          outcome: 'done',
+          subject: meter.meterId,
+          reason,
+          detail: { sessionId: e.sessionId },
+        });
+        this.emit('meter-left', { meterId: meter.meterId, reason, at });
+        return;
+      }
+      case 'key-delivered':
+        this.log.debug('network key delivered', { sessionId: e.sessionId, keyIndex: e.keyIndex });
+        return;
+    }
+  }
+
+  private applyKeyChanges(changes: readonly NetworkKeyChange[]): void {
+    const now = this.clock();
+    for (const c of changes) {
+      this.log.info(`network key ${c.type}`, { keyIndex: c.keyIndex });
+      // Announce, then activate: the same PNR push twice (paa.ts rekeyAll; pac.ts takeKey).
+      if (c.type === 'announced' || c.type === 'activated') this.apply(this.paa.rekeyAll(now));
+    }
+    this.schedule();
+  }
+
+  private terminateMeterSessions(
+    match: (m: { meterId: string; idP: string }) => boolean,
+    reason: string,
+  ): void {
+    const now = this.clock();
+    for (const [sessionId, meter] of this.meterSessions) {
+      if (!match(meter)) continue;
+      this.leaveReasons.set(sessionId, reason);
+      this.apply(this.paa.terminate(now, sessionId));
+    }
+    this.schedule();
+  }
+
+  private terminatePending(idP: string): void {
+    const now = this.clock();
+    for (const view of this.paa.sessions()) {
+      // Only sessions not yet open: open ones were ended above, and a second terminate() of a
+      // 'closing' session would send a new PTR and orphan the PTA of the first.
+      if (view.state !== 'starting' && view.state !== 'authenticating') continue;
+      if (view.peerId === undefined || idPText(view.peerId) !== idP) continue;
+      this.apply(this.paa.terminate(now, view.sessionId));
+    }
+  }
+
+  private async refreshNow(): Promise<void> {
+    await this.credentials.refresh();
+    // Revoked by another process (or removed): end their sessions.
+    this.terminateMeterSessions((m) => this.credentials.activeMeter(m.idP) === undefined, 'revoked');
+    this.applyKeyChanges(await this.keys.load(this.clock()));
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = this.clock();
+    const due = [this.paa.nextDeadline(), this.keys.nextDeadline(), this.nextRefreshAt].filter(
+      (d): d is number => d !== undefined,
+    );
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, Math.min(...due) - now));
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.serial(() => this.tick()), wait);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.clock();
+    this.apply(this.paa.poll(now));
+    if (now >= this.nextRefreshAt) {
+      this.nextRefreshAt = now + (this.o.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
+      await this.refreshNow();
+    }
+    const keyDue = this.keys.nextDeadline();
+    if (keyDue !== undefined && now >= keyDue) this.applyKeyChanges(await this.keys.advance(now));
+    this.schedule();
+  }
+
+  /** Runs async steps one at a time, in order; a failure is logged and does not block the next. */
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(step);
+    this.chain = run.catch((err: unknown) => {
+      this.log.error('key server step failed', { error: err });
+      if (!this.stopped) this.schedule();
+    });
+    return run;
+  }
+
+  private auditLater(entry: AuditEntryInput | (() => Promise<AuditEntryInput>)): void {
+    const audit = this.o.repositories.audit;
+    this.auditChain = this.auditChain
+      .then(async () => {
+        await audit.append(typeof entry === 'function' ? await entry() : entry);
+      })
+      .catch((err: unknown) => this.log.error('audit write failed', { error: err }));
+  }
+
+  private emit<K extends keyof KeyServerEvents>(type: K, event: KeyServerEvents[K]): void {
+    for (const l of [...this.listeners[type]] as Listener<KeyServerEvents[K]>[]) {
+      try {
+        l(event);
+      } catch (err) {
+        this.log.error(`${type} listener failed`, { error: err });
+      }
+    }
+  }
+}
+
+function idPText(idP: Uint8Array): string {
+  return Array.from(idP, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '?')).join('');
+}
