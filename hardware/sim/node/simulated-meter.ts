@@ -1,0 +1,887 @@
+/**
+ * A simulated smart meter: the finished node-side protocol roles of src/stack composed on one
+ * simulated radio (issue "Radio" item 5, issue "Mesh root" item 6, meter side).
+ *
+ * Join sequence (power on → reachable):
+ * 1. Listen for join beacons (mesh-link/join-beacon.ts: unsecured MLE Advertisements from the root
+ *    and every joined node; DIOs are MAC-secured and unreadable without the network key). After the
+ *    first beacon, collect for `beaconCollectMs`, then pick the best link (relay-choice.ts).
+ * 2. Rebuild the MeshLink with the beacon's mesh prefix as 6LoWPAN context 0 (RFC 6282 §3.1.2) and
+ *    run PANA (RFC 5191) with EAP-PSK (RFC 4764) through that neighbour, its PRE (RFC 6345 §3: the
+ *    PaC's peer is the relay's link-local address, port 716); join traffic goes in unsecured MAC
+ *    frames (mesh-link/join-traffic.ts).
+ * 3. PAR-C delivers the network key and its index: install and activate it in the MeshLink, MLE
+ *    Link Request to the relay (frame-counter synchronisation), start RPL (RFC 6550 DIS/DIO).
+ * 4. RPL parent chosen → DAO (non-storing: to the root) → reachable; MLE with the parent; from
+ *    then on the meter relays PANA for its neighbours (PRY to the PAA's global address via its
+ *    parent) and sends join beacons itself.
+ *
+ * Rekey: a PNR key announced as `next` is installed (pending); the PNR confirming it activates it
+ * (the old key is still accepted for the MeshLink's grace period), LinkSync forgets the index's MLE
+ * counters when a key is (re)installed under it, and MLE runs again with parent and relay.
+ *
+ * Power loss wipes everything volatile (keys, PANA session, RPL state, relay); the outgoing MAC and
+ * MLE frame counters survive as they would in a real meter's non-volatile memory (802.15.4-2015
+ * §9.2.1: a counter must never repeat under one key), so neighbours accept its frames after rejoin.
+ * Frames already queued in the radio when power fails still go out (RadioMac has no flush).
+ *
+ * The meter's PSK stays inside this object: it is handed only to its own EAP-PSK peer.
+ */
+import type { Scheduler } from '../clock/scheduler.ts';
+import type { Random } from '../random.ts';
+import type { MacSettings, NodeId, RadioMedium } from '../medium/index.ts';
+import { RadioMac } from '../medium/index.ts';
+import type { CryptoProvider } from '../../../src/stack/crypto/index.ts';
+import { createEapPskPeer } from '../../../src/stack/eap/index.ts';
+import { ECHONET_LITE_PORT } from '../../../src/stack/echonet/constants.ts';
+import {
+  addressesEqual,
+  ALL_NODES_LINK_LOCAL,
+  ALL_RPL_NODES,
+  eui64FromIid,
+  isLinkLocalUnicast,
+  isMulticast,
+  linkLocalFromEui64,
+  matchesPrefix,
+  type Ipv6Address,
+  type Ipv6Option,
+  type Ipv6Packet,
+} from '../../../src/stack/ipv6/index.ts';
+import { BROADCAST, MeshLink, type LinkDestination } from '../../../src/stack/mesh-link/index.ts';
+import {
+  decodeJoinBeacon,
+  joinBeaconPacket,
+  looksLikeJoinBeacon,
+  type JoinBeacon,
+} from '../../../src/stack/mesh-link/join-beacon.ts';
+import { LinkSync, MLE_UDP_PORT, type LinkSyncOutput } from '../../../src/stack/mle/index.ts';
+import {
+  PANA_UDP_PORT,
+  PanaPac,
+  PanaRelay,
+  panaEndpoint,
+  type PanaDatagram,
+  type PanaOutput,
+  type PanaPacEvent,
+  type PanaPacState,
+} from '../../../src/stack/pana/index.ts';
+import {
+  forwardDecision,
+  rplFromIcmpv6,
+  rplToIcmpv6,
+  RplNode,
+  type RplNodeEvent,
+  type RplOutput,
+  type RplSend,
+  type RplTimer,
+} from '../../../src/stack/rpl/index.ts';
+import { DecodeError } from '../../../src/stack/wire/index.ts';
+import type { MeterApplication } from './meter-application.ts';
+import { RadioPort, type Datagram, type EuiDirectory, type LinkOutcome } from './radio-port.ts';
+import { RelayChoice } from './relay-choice.ts';
+import { Wakeup } from './wakeup.ts';
+
+export type MeterJoinState =
+  /** No power. */
+  | 'off'
+  /** Listening for join beacons. */
+  | 'scanning'
+  /** PANA with EAP-PSK through a relay. */
+  | 'authenticating'
+  /** Network key held; looking for an RPL parent. */
+  | 'routing'
+  /** RPL parent chosen and a DAO acknowledged by the root: reachable, relaying, beaconing. */
+  | 'joined';
+
+export interface MeterTiming {
+  /** Join beacons of a joined meter, every interval × U(0.5, 1). Default 20 s. */
+  beaconIntervalMs: number;
+  /** After the first beacon heard, keep listening this long before choosing. Default 3 s. */
+  beaconCollectMs: number;
+  /** A PANA authentication through one relay that has not completed after this long is abandoned and the relay avoided. Default 120 s. */
+  joinAttemptMs: number;
+  /** Wait after a failed join before scanning again; doubles per failure up to 16×. Default 30 s. */
+  retryBackoffMs: number;
+  /** How long a relay that failed us is avoided. Default 300 s. */
+  avoidRelayMs: number;
+}
+
+export const METER_TIMING_DEFAULTS: Readonly<MeterTiming> = Object.freeze({
+  beaconIntervalMs: 20_000,
+  beaconCollectMs: 3_000,
+  joinAttemptMs: 120_000,
+  retryBackoffMs: 30_000,
+  avoidRelayMs: 300_000,
+});
+
+export interface SimulatedMeterOptions {
+  scheduler: Scheduler;
+  medium: RadioMedium;
+  /** This meter's node in the medium (already added with its position). */
+  nodeId: NodeId;
+  /** EUI-64 → NodeId of every radio in the field (this meter is registered by the constructor). */
+  directory: EuiDirectory;
+  crypto: CryptoProvider;
+  /** This meter's own random stream (fork it per meter). */
+  random: Random;
+  eui64: bigint;
+  panId: number;
+  /** The meter's EAP-PSK key (copied; never exposed). */
+  psk: Uint8Array;
+  /** ID_P (RFC 4764 §5.2). Default: the EUI-64 as 16 lower-case hex digits, as the head-end stores it. */
+  idP?: Uint8Array;
+  application?: MeterApplication;
+  mac?: Partial<MacSettings>;
+  timing?: Partial<MeterTiming>;
+  /** Largest PSDU (FCS included). Default 255, what most 920 MHz meter radios take. */
+  maxPsdu?: number;
+}
+
+/** What reports show of a meter. */
+export interface MeterStatus {
+  eui64: bigint;
+  state: MeterJoinState;
+  /** First time (ms) the meter became joined (DAO acknowledged) since its last power-up. */
+  joinedAt: number | undefined;
+  /** Times the meter has become joined in total (rejoins after power loss count). */
+  joins: number;
+  panaState: PanaPacState | 'none';
+  keyIndex: number | undefined;
+  /** The relay (EUI-64) the PANA session runs through. */
+  relay: bigint | undefined;
+  /** RPL preferred parent (EUI-64). */
+  parent: bigint | undefined;
+  rank: number | undefined;
+  globalAddress: Ipv6Address | undefined;
+  /** PRYs this meter sent towards the PAA for its neighbours. */
+  relayedToPaa: number;
+}
+
+/** Drop and trouble counts a test or report can read. */
+export interface MeterCounters {
+  beaconsHeard: number;
+  beaconsSent: number;
+  joinAttempts: number;
+  joinFailures: number;
+  prefixMismatches: number;
+  forwarded: number;
+  forwardDrops: number;
+  sendFailures: number;
+  echoReplies: number;
+  applicationAnswers: number;
+}
+
+/** Everything that lives only while the meter has power. */
+interface Volatile {
+  link: MeshLink;
+  choice: RelayChoice;
+  network?: { relay: bigint; prefix: Uint8Array; paa: Uint8Array };
+  pac?: PanaPac;
+  attemptDeadline?: number;
+  /** Scanning resumes at this time (after a failure back-off). */
+  scanAt?: number;
+  linkSync?: LinkSync;
+  /** Network keys installed, by index (to tell a confirmation from a new key). */
+  keys: Map<number, Uint8Array>;
+  rpl?: RplNode;
+  rplTimers: RplTimer[];
+  relay?: PanaRelay;
+  beaconAt?: number;
+  joinedAt?: number;
+  /** The root acknowledged a DAO since the last detach: the meter is reachable from the root. */
+  daoAcked?: boolean;
+}
+
+const MESH_HOP_LIMIT = 64;
+const LINK_LOCAL_HOP_LIMIT = 255;
+/** Context 0 before a beacon names the mesh prefix: only link-local traffic flows then. */
+const NO_PREFIX = new Uint8Array(16);
+
+export class SimulatedMeter {
+  readonly eui64: bigint;
+  readonly linkLocal: Ipv6Address;
+  readonly counters: MeterCounters = {
+    beaconsHeard: 0,
+    beaconsSent: 0,
+    joinAttempts: 0,
+    joinFailures: 0,
+    prefixMismatches: 0,
+    forwarded: 0,
+    forwardDrops: 0,
+    sendFailures: 0,
+    echoReplies: 0,
+    applicationAnswers: 0,
+  };
+  /** PANA events (authenticated, failed, network-key without the key…) with their time, for reports. */
+  readonly history: { at: number; event: string }[] = [];
+
+  private readonly o: SimulatedMeterOptions;
+  private readonly timing: MeterTiming;
+  private readonly port: RadioPort;
+  private readonly wakeup: Wakeup;
+  private readonly psk: Uint8Array;
+  private readonly idP: Uint8Array;
+  private readonly maxPsdu: number;
+  /** Non-volatile: next outgoing MAC frame counter per key index, and the MLE frame counter. */
+  private readonly nvmFrameCounters = new Map<number, number>();
+  private nvmMleFrameCounter = 0;
+  private v: Volatile | undefined;
+  private failures = 0;
+  private joinCount = 0;
+  private relayed = 0;
+
+  constructor(options: SimulatedMeterOptions) {
+    this.o = options;
+    this.eui64 = options.eui64;
+    this.linkLocal = linkLocalFromEui64(options.eui64);
+    this.timing = { ...METER_TIMING_DEFAULTS, ...options.timing };
+    this.psk = options.psk.slice();
+    this.idP = options.idP?.slice() ?? new TextEncoder().encode(options.eui64.toString(16).padStart(16, '0'));
+    this.maxPsdu = options.maxPsdu ?? 255;
+    options.directory.set(options.eui64, options.nodeId);
+    const mac = new RadioMac(options.medium, options.nodeId, options.mac, options.random.fork('mac'));
+    this.port = new RadioPort(options.scheduler, options.medium, mac, options.directory);
+    this.port.onDatagram = (now, d) => this.onDatagram(now, d);
+    this.port.powerOff();
+    this.wakeup = new Wakeup(options.scheduler, () => this.onWakeup());
+  }
+
+  // ---- power ---------------------------------------------------------------------------------
+
+  get powered(): boolean {
+    return this.v !== undefined;
+  }
+
+  powerOn(): void {
+    if (this.v) return;
+    const now = this.now();
+    const v: Volatile = {
+      link: this.newLink(NO_PREFIX),
+      choice: new RelayChoice(this.timing.beaconIntervalMs * 3),
+      keys: new Map(),
+      rplTimers: [],
+    };
+    this.v = v;
+    this.failures = 0;
+    this.port.powerOn(v.link);
+    this.note(now, 'power on');
+    this.rearm();
+  }
+
+  /** Power loss: every volatile state is gone; frame counters survive (non-volatile memory). */
+  powerOff(): void {
+    const v = this.v;
+    if (!v) return;
+    this.saveCounters(v);
+    this.wipeKeys(v);
+    this.v = undefined;
+    this.port.powerOff();
+    this.wakeup.cancel();
+    this.note(this.now(), 'power off');
+  }
+
+  // ---- read-only view ------------------------------------------------------------------------
+
+  status(): MeterStatus {
+    const v = this.v;
+    const parent = v?.rpl?.preferredParent;
+    return {
+      eui64: this.eui64,
+      state: this.state,
+      joinedAt: v?.joinedAt,
+      joins: this.joinCount,
+      panaState: v?.pac?.state ?? 'none',
+      keyIndex: v?.link.activeKeyIndex,
+      relay: v?.network?.relay,
+      parent: parent ? eui64FromIid(parent.subarray(8)) : undefined,
+      rank: v?.rpl?.joined ? v.rpl.rank : undefined,
+      globalAddress: v?.rpl?.globalAddress,
+      relayedToPaa: this.relayed,
+    };
+  }
+
+  get state(): MeterJoinState {
+    const v = this.v;
+    if (!v) return 'off';
+    if (v.rpl?.joined && v.daoAcked) return 'joined';
+    if (v.rpl) return 'routing';
+    if (v.pac) return 'authenticating';
+    return 'scanning';
+  }
+
+  /** The MeshLink in use (tests read keys and counters from it). */
+  get meshLink(): MeshLink | undefined {
+    return this.v?.link;
+  }
+
+  // ---- wake-up -------------------------------------------------------------------------------
+
+  private now(): number {
+    return this.o.scheduler.now();
+  }
+
+  private rearm(): void {
+    const v = this.v;
+    if (!v) return this.wakeup.cancel();
+    const ds: (number | undefined)[] = [
+      v.scanAt,
+      v.pac ? undefined : this.scanDecisionAt(v),
+      v.pac?.nextDeadline(),
+      v.attemptDeadline,
+      v.linkSync?.nextDeadline(),
+      v.beaconAt,
+      ...v.rplTimers.map((t) => t.at),
+    ];
+    let min: number | undefined;
+    for (const d of ds) if (d !== undefined && (min === undefined || d < min)) min = d;
+    this.wakeup.arm(min);
+  }
+
+  private scanDecisionAt(v: Volatile): number | undefined {
+    if (v.scanAt !== undefined) return undefined;
+    const first = v.choice.firstHeardAt;
+    return first === undefined ? undefined : first + this.timing.beaconCollectMs;
+  }
+
+  private onWakeup(): void {
+    const v = this.v;
+    if (!v) return;
+    const now = this.now();
+    if (v.scanAt !== undefined && now >= v.scanAt) {
+      v.scanAt = undefined;
+      v.choice.restart();
+    }
+    const decide = v.pac ? undefined : this.scanDecisionAt(v);
+    if (decide !== undefined && now >= decide) this.chooseRelay(now, v);
+    if (v.pac && this.v === v) this.handlePana(now, v, v.pac.poll(now));
+    if (this.v !== v) return;
+    if (v.attemptDeadline !== undefined && now >= v.attemptDeadline) {
+      this.joinFailed(now, v, 'authentication through this relay took too long', true);
+      return;
+    }
+    if (v.linkSync) this.handleLinkSync(now, v.linkSync.poll(now));
+    if (v.rpl) {
+      const due = v.rplTimers.filter((t) => t.at <= now);
+      if (due.length > 0) {
+        for (const t of due) this.handleRpl(now, v, v.rpl.handle(now, { kind: 'timer', id: t.id }));
+      }
+    }
+    if (v.beaconAt !== undefined && now >= v.beaconAt) this.sendBeacon(now, v);
+    this.rearm();
+  }
+
+  // ---- join ----------------------------------------------------------------------------------
+
+  private newLink(prefix: Uint8Array): MeshLink {
+    return new MeshLink({
+      crypto: this.o.crypto,
+      extendedAddress: this.eui64,
+      panId: this.o.panId,
+      meshPrefix: prefix,
+      maxPsdu: this.maxPsdu,
+      fcsLength: 4,
+      randomBytes: (n) => this.randomBytes(n),
+    });
+  }
+
+  private randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.o.random.nextUint32() & 0xff;
+    return out;
+  }
+
+  private onBeacon(now: number, v: Volatile, beacon: JoinBeacon, rssi: number, lqi: number): void {
+    this.counters.beaconsHeard++;
+    if (beacon.panId !== this.o.panId) return;
+    if (v.pac || v.scanAt !== undefined) return; // not scanning
+    v.choice.hear(now, beacon, rssi, lqi);
+  }
+
+  private chooseRelay(now: number, v: Volatile): void {
+    const best = v.choice.best(now);
+    if (!best) {
+      v.choice.restart();
+      return;
+    }
+    this.counters.joinAttempts++;
+    const b = best.beacon;
+    v.network = { relay: b.source, prefix: b.meshPrefix.slice(), paa: b.paaAddress.slice() };
+    // The mesh prefix is context 0 from now on (RFC 6282 §3.1.2): a new link before any key.
+    v.link = this.newLink(v.network.prefix);
+    this.port.powerOn(v.link);
+    v.attemptDeadline = now + this.timing.joinAttemptMs;
+    const pac = new PanaPac({
+      crypto: this.o.crypto,
+      random: (n) => this.randomBytes(n),
+      peer: panaEndpoint(linkLocalFromEui64(b.source)),
+      createEapPeer: () =>
+        createEapPskPeer({
+          crypto: this.o.crypto,
+          psk: this.psk,
+          idP: this.idP,
+          random: (n) => this.randomBytes(n),
+        }),
+    });
+    v.pac = pac;
+    this.note(now, `PANA through ${hex(b.source)}`);
+    this.handlePana(now, v, pac.start(now));
+  }
+
+  /** Leaves the network (keys, session, routing) and scans again after a back-off. */
+  private joinFailed(now: number, v: Volatile, reason: string, avoidRelay: boolean): void {
+    this.counters.joinFailures++;
+    this.note(now, `join failed: ${reason}`);
+    if (avoidRelay && v.network) v.choice.avoid(v.network.relay, now + this.timing.avoidRelayMs);
+    this.saveCounters(v);
+    this.wipeKeys(v);
+    const backoff = this.timing.retryBackoffMs * 2 ** Math.min(this.failures, 4);
+    this.failures++;
+    Object.assign(v, {
+      network: undefined,
+      pac: undefined,
+      attemptDeadline: undefined,
+      linkSync: undefined,
+      rpl: undefined,
+      rplTimers: [],
+      relay: undefined,
+      beaconAt: undefined,
+      joinedAt: undefined,
+      daoAcked: undefined,
+      scanAt: now + backoff * (0.5 + 0.5 * this.o.random.uniform()),
+    });
+    v.choice.restart();
+    v.link = this.newLink(NO_PREFIX);
+    this.port.powerOn(v.link);
+    this.rearm();
+  }
+
+  private wipeKeys(v: Volatile): void {
+    v.link.wipeKeys();
+    v.linkSync?.reset();
+    for (const k of v.keys.values()) k.fill(0);
+    v.keys.clear();
+  }
+
+  private saveCounters(v: Volatile): void {
+    for (const k of v.link.keyInfo()) this.nvmFrameCounters.set(k.index, k.outgoingFrameCounter);
+    if (v.linkSync) this.nvmMleFrameCounter = v.linkSync.outgoingMleFrameCounter;
+  }
+
+  // ---- PANA ----------------------------------------------------------------------------------
+
+  private handlePana(now: number, v: Volatile, out: PanaOutput<PanaPacEvent>): void {
+    for (const d of out.send) this.sendPanaLinkLocal(d);
+    for (const e of out.events) {
+      if (this.v !== v) return;
+      switch (e.type) {
+        case 'authenticated':
+          this.note(now, `authenticated (key index ${e.keyIndex ?? 'none'})`);
+          v.attemptDeadline = undefined;
+          this.failures = 0;
+          break;
+        case 'network-key':
+          this.takeKey(now, v, e.key, e.keyIndex, e.activation);
+          e.key.fill(0);
+          break;
+        case 'failed':
+        case 'terminated':
+          this.joinFailed(now, v, `PANA ${e.type}: ${e.reason}`, e.type === 'failed');
+          return;
+      }
+    }
+  }
+
+  private takeKey(
+    now: number,
+    v: Volatile,
+    key: Uint8Array,
+    index: number,
+    activation: 'now' | 'next',
+  ): void {
+    const known = v.keys.get(index);
+    const same = known !== undefined && known.length === key.length && known.every((b, i) => b === key[i]);
+    if (!same) {
+      this.saveCounters(v);
+      v.link.installNetworkKey(index, key, now, {
+        outgoingFrameCounter: this.nvmFrameCounters.get(index) ?? 0,
+      });
+      known?.fill(0);
+      v.keys.set(index, key.slice());
+      v.linkSync?.forgetKey(index);
+      this.note(now, `network key ${index} installed (${activation})`);
+    }
+    if (activation === 'next') return;
+    if (v.link.activeKeyIndex !== index) v.link.activate(index, now);
+    this.note(now, `network key ${index} active`);
+    if (!v.linkSync) {
+      v.linkSync = new LinkSync({
+        crypto: this.o.crypto,
+        link: v.link,
+        extendedAddress: this.eui64,
+        randomBytes: (n) => this.randomBytes(n),
+        mleFrameCounter: this.nvmMleFrameCounter,
+      });
+    }
+    for (const n of this.syncNeighbours(v)) this.handleLinkSync(now, v.linkSync.requestLink(now, n));
+    if (!v.rpl) {
+      v.rpl = new RplNode({ linkLocal: this.linkLocal, random: () => this.o.random.uniform() });
+      this.handleRpl(now, v, v.rpl.start(now));
+    }
+  }
+
+  private syncNeighbours(v: Volatile): bigint[] {
+    const out: bigint[] = [];
+    if (v.network) out.push(v.network.relay);
+    const parent = v.rpl?.preferredParent;
+    if (parent) {
+      const eui = eui64FromIid(parent.subarray(8));
+      if (!out.includes(eui)) out.push(eui);
+    }
+    return out;
+  }
+
+  /** PaC ↔ relay and relay ↔ PaC: link-local, unsecured MAC frames (mesh-link/join-traffic.ts). */
+  private sendPanaLinkLocal(d: PanaDatagram): void {
+    this.originate(this.udpPacket(this.linkLocal, d.to.address, PANA_UDP_PORT, d.to.port, d.bytes));
+  }
+
+  private onPana(
+    now: number,
+    v: Volatile,
+    packet: Ipv6Packet,
+    payload: Uint8Array,
+    sourcePort: number,
+  ): void {
+    const from = { address: packet.source.slice(), port: sourcePort };
+    const pac = v.pac;
+    const relayPeer = v.network ? linkLocalFromEui64(v.network.relay) : undefined;
+    if (pac && relayPeer && addressesEqual(from.address, relayPeer) && sourcePort === PANA_UDP_PORT) {
+      // Our relay may also be a PaC that joins through us (after its own power loss): what our
+      // PaC refuses (a PCI, a foreign session) is offered to our relay role.
+      const before = dropTotal(pac.drops);
+      this.handlePana(now, v, pac.receive(now, from, payload));
+      if (this.v !== v || dropTotal(pac.drops) === before) return;
+    }
+    if (!v.relay) return;
+    const r = v.relay.handle(from, payload);
+    if (!('send' in r)) return;
+    const to = r.send.to;
+    if (isLinkLocalUnicast(to.address)) {
+      this.sendPanaLinkLocal(r.send);
+    } else {
+      const source = v.rpl?.globalAddress;
+      if (!source) return;
+      this.relayed++;
+      this.originate(this.udpPacket(source, to.address, PANA_UDP_PORT, to.port, r.send.bytes));
+    }
+  }
+
+  // ---- MLE -----------------------------------------------------------------------------------
+
+  private handleLinkSync(now: number, out: LinkSyncOutput[]): void {
+    for (const o of out) {
+      if (o.kind === 'send') this.originate(LinkSync.packet(o), o.linkDestination);
+      else if (o.kind === 'synchronised') this.note(now, `MLE synchronised with ${hex(o.neighbour)}`);
+    }
+  }
+
+  private sendBeacon(now: number, v: Volatile): void {
+    v.beaconAt = now + this.timing.beaconIntervalMs * (0.5 + 0.5 * this.o.random.uniform());
+    if (!v.network || !v.rpl?.joined) return;
+    const packet = joinBeaconPacket({
+      source: this.eui64,
+      panId: this.o.panId,
+      permitJoin: true,
+      meshPrefix: v.network.prefix,
+      paaAddress: v.network.paa,
+    });
+    if (this.originate(packet)) this.counters.beaconsSent++;
+  }
+
+  // ---- RPL -----------------------------------------------------------------------------------
+
+  private handleRpl(now: number, v: Volatile, out: RplOutput<RplNodeEvent>): void {
+    if (this.v !== v || !v.rpl) return;
+    v.rplTimers = out.timers;
+    for (const s of out.send) this.sendRpl(v, s);
+    for (const e of out.events) this.onRplEvent(now, v, e);
+  }
+
+  private onRplEvent(now: number, v: Volatile, e: RplNodeEvent): void {
+    switch (e.kind) {
+      case 'joined': {
+        const global = v.rpl?.globalAddress;
+        if (global && v.network && !matchesPrefix(global, v.network.prefix, 64)) {
+          // The DIO's PIO disagrees with the beacon's context 0: our compressed globals would be wrong.
+          this.counters.prefixMismatches++;
+        }
+        v.relay = v.network ? new PanaRelay({ paa: panaEndpoint(v.network.paa) }) : undefined;
+        v.beaconAt = now + this.timing.beaconIntervalMs * 0.5 * this.o.random.uniform();
+        this.note(now, `RPL joined, parent ${hex(eui64FromIid(e.parent.subarray(8)))}`);
+        this.syncWith(now, v, e.parent);
+        break;
+      }
+      case 'dao-acked':
+        if (!v.daoAcked) {
+          v.daoAcked = true;
+          this.joinCount++;
+          v.joinedAt ??= now;
+          this.note(now, 'DAO acknowledged: reachable');
+        }
+        break;
+      case 'parent-changed':
+        this.syncWith(now, v, e.to);
+        break;
+      case 'detached':
+        this.note(now, 'RPL detached');
+        v.daoAcked = false;
+        v.relay = undefined;
+        v.beaconAt = undefined;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private syncWith(now: number, v: Volatile, neighbour: Ipv6Address): void {
+    if (!v.linkSync) return;
+    const eui = eui64FromIid(neighbour.subarray(8));
+    if (v.linkSync.isSynchronised(eui, v.link.activeKeyIndex ?? 0)) return;
+    this.handleLinkSync(now, v.linkSync.requestLink(now, eui));
+  }
+
+  private sendRpl(v: Volatile, s: RplSend): void {
+    const linkScope = isMulticast(s.destination) || isLinkLocalUnicast(s.destination);
+    const source = linkScope ? this.linkLocal : (v.rpl?.globalAddress ?? this.linkLocal);
+    const packet: Ipv6Packet = {
+      trafficClass: 0,
+      flowLabel: 0,
+      hopLimit: linkScope ? LINK_LOCAL_HOP_LIMIT : MESH_HOP_LIMIT,
+      source,
+      destination: s.destination.slice(),
+      upper: { kind: 'icmpv6', message: rplToIcmpv6(s.message) },
+    };
+    this.originate(packet, s.nextHop ? eui64FromIid(s.nextHop.subarray(8)) : undefined);
+  }
+
+  // ---- receive and forward -------------------------------------------------------------------
+
+  private onDatagram(now: number, d: Datagram): void {
+    const v = this.v;
+    if (!v) return;
+    const p = d.packet;
+    if (isMulticast(p.destination)) {
+      if (addressesEqual(p.destination, ALL_NODES_LINK_LOCAL) || addressesEqual(p.destination, ALL_RPL_NODES))
+        this.deliver(now, v, d);
+    } else if (addressesEqual(p.destination, this.linkLocal) && !p.routing) {
+      this.deliver(now, v, d);
+    } else if (v.rpl && d.link.secured) {
+      this.route(now, v, d);
+    }
+    if (this.v === v) this.rearm();
+  }
+
+  private route(now: number, v: Volatile, d: Datagram): void {
+    const rpl = v.rpl!;
+    const p = d.packet;
+    const rplOption = p.hopByHop?.find((o) => o.kind === 'rpl');
+    const decision = forwardDecision(rpl, {
+      source: p.source,
+      destination: p.destination,
+      hopLimit: p.hopLimit,
+      ...(rplOption?.kind === 'rpl' ? { rpl: rplOption.rpl } : {}),
+      ...(p.routing ? { routing: p.routing } : {}),
+      from: linkLocalFromEui64(d.link.source),
+    });
+    if (decision.action === 'deliver') return this.deliver(now, v, d);
+    if (decision.action === 'drop') {
+      this.counters.forwardDrops++;
+      return;
+    }
+    this.counters.forwarded++;
+    const hopByHop: Ipv6Option[] = (p.hopByHop ?? []).filter((o) => o.kind !== 'rpl');
+    if (decision.rpl) hopByHop.push({ kind: 'rpl', rpl: decision.rpl });
+    const routing =
+      decision.routing ?? (addressesEqual(decision.destination, p.destination) ? p.routing : undefined);
+    const { hopByHop: _hbh, routing: _rh, ...rest } = p;
+    const forwarded: Ipv6Packet = { ...rest, hopLimit: p.hopLimit - 1, destination: decision.destination };
+    if (hopByHop.length > 0) forwarded.hopByHop = hopByHop;
+    if (routing) forwarded.routing = routing;
+    this.transmit(v, forwarded, eui64FromIid(decision.nextHop.subarray(8)), true);
+  }
+
+  private deliver(now: number, v: Volatile, d: Datagram): void {
+    const p = d.packet;
+    const u = p.upper;
+    if (u.kind === 'icmpv6') {
+      const m = u.message;
+      if (m.kind === 'rpl') {
+        if (!v.rpl || !d.link.secured) return;
+        let message;
+        try {
+          message = rplFromIcmpv6(m);
+        } catch (e) {
+          if (e instanceof DecodeError) return;
+          throw e;
+        }
+        this.handleRpl(
+          now,
+          v,
+          v.rpl.handle(now, {
+            kind: 'message',
+            source: p.source,
+            destination: p.destination,
+            message,
+            link: { address: d.link.source, rssi: d.link.rssi, lqi: d.link.lqi },
+          }),
+        );
+      } else if (m.kind === 'echo-request' && d.link.secured && !isMulticast(p.destination)) {
+        this.counters.echoReplies++;
+        this.originate({
+          trafficClass: 0,
+          flowLabel: 0,
+          hopLimit: MESH_HOP_LIMIT,
+          source: this.ownAddressFor(v, p.destination),
+          destination: p.source.slice(),
+          upper: {
+            kind: 'icmpv6',
+            message: { kind: 'echo-reply', identifier: m.identifier, sequence: m.sequence, data: m.data },
+          },
+        });
+      }
+      return;
+    }
+    if (u.kind !== 'udp') return;
+    const { sourcePort, destinationPort, payload } = u.datagram;
+    if (destinationPort === PANA_UDP_PORT) return this.onPana(now, v, p, payload, sourcePort);
+    if (destinationPort === MLE_UDP_PORT) {
+      if (looksLikeJoinBeacon(payload)) {
+        try {
+          this.onBeacon(now, v, decodeJoinBeacon(payload, d.link.source), d.link.rssi, d.link.lqi);
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+        }
+        return;
+      }
+      if (!v.linkSync) return;
+      this.handleLinkSync(
+        now,
+        v.linkSync.receive(now, {
+          payload,
+          ipv6Source: p.source,
+          ipv6Destination: p.destination,
+          macSource: d.link.source,
+          hopLimit: p.hopLimit,
+        }),
+      );
+      return;
+    }
+    if (destinationPort === ECHONET_LITE_PORT && d.link.secured && this.o.application) {
+      const answer = this.o.application.handle(now, payload);
+      if (!answer) return;
+      this.counters.applicationAnswers++;
+      this.originate(
+        this.udpPacket(this.ownAddressFor(v, p.destination), p.source, ECHONET_LITE_PORT, sourcePort, answer),
+      );
+    }
+  }
+
+  private ownAddressFor(v: Volatile, destination: Ipv6Address): Ipv6Address {
+    if (isLinkLocalUnicast(destination)) return this.linkLocal;
+    return v.rpl?.globalAddress ?? this.linkLocal;
+  }
+
+  // ---- send ----------------------------------------------------------------------------------
+
+  private udpPacket(
+    source: Ipv6Address,
+    destination: Ipv6Address,
+    sourcePort: number,
+    destinationPort: number,
+    payload: Uint8Array,
+  ): Ipv6Packet {
+    const linkScope = isLinkLocalUnicast(destination) || isMulticast(destination);
+    return {
+      trafficClass: 0,
+      flowLabel: 0,
+      hopLimit: linkScope ? LINK_LOCAL_HOP_LIMIT : MESH_HOP_LIMIT,
+      source: source.slice(),
+      destination: destination.slice(),
+      upper: { kind: 'udp', datagram: { sourcePort, destinationPort, payload } },
+    };
+  }
+
+  /**
+   * Sends a packet this meter originates: link-scope destinations to the neighbour (or broadcast),
+   * others up the DODAG via forwardDecision (RFC 6550 §11.2, with the RPL Option). `nextHop` forces
+   * the neighbour (a non-storing DAO names its parent). Returns false when nothing was sent.
+   */
+  private originate(packet: Ipv6Packet, nextHop?: bigint): boolean {
+    const v = this.v;
+    if (!v) return false;
+    const d = packet.destination;
+    const joinTraffic =
+      packet.upper.kind === 'udp' &&
+      (packet.upper.datagram.destinationPort === PANA_UDP_PORT ||
+        packet.upper.datagram.destinationPort === MLE_UDP_PORT) &&
+      (isLinkLocalUnicast(d) || isMulticast(d));
+    if (nextHop !== undefined) return this.transmit(v, packet, nextHop, !joinTraffic);
+    if (isMulticast(d)) return this.transmit(v, packet, BROADCAST, !joinTraffic);
+    if (isLinkLocalUnicast(d)) return this.transmit(v, packet, eui64FromIid(d.subarray(8)), !joinTraffic);
+    if (!v.rpl) return false;
+    const decision = forwardDecision(v.rpl, {
+      source: packet.source,
+      destination: d,
+      hopLimit: packet.hopLimit,
+    });
+    if (decision.action !== 'forward') {
+      this.counters.sendFailures++;
+      return false;
+    }
+    const out: Ipv6Packet = { ...packet, destination: decision.destination };
+    if (decision.rpl) out.hopByHop = [{ kind: 'rpl', rpl: decision.rpl }];
+    if (decision.routing) out.routing = decision.routing;
+    return this.transmit(v, out, eui64FromIid(decision.nextHop.subarray(8)), true);
+  }
+
+  private transmit(v: Volatile, packet: Ipv6Packet, nextHop: LinkDestination, secure: boolean): boolean {
+    const neighbour = nextHop === BROADCAST ? undefined : linkLocalFromEui64(nextHop);
+    const failure = this.port.send(packet, nextHop, secure, (o: LinkOutcome) => {
+      if (this.v !== v || !v.rpl || !neighbour) return;
+      // One ETX sample per frame that went on air (RFC 6719 §3.1 leaves the estimator open;
+      // link-estimator.ts): a busy channel or the duty-cycle limit says nothing about the link.
+      for (const f of o.frames) {
+        if (!v.rpl) break;
+        if (f.status !== 'sent' && f.status !== 'no-ack') continue;
+        const input = {
+          kind: 'link-tx',
+          neighbour,
+          acked: f.acked,
+          transmissions: Math.max(1, f.transmissions),
+        } as const;
+        this.handleRpl(this.now(), v, v.rpl.handle(this.now(), input));
+      }
+      this.rearm();
+    });
+    if (failure) {
+      this.counters.sendFailures++;
+      return false;
+    }
+    return true;
+  }
+
+  private note(at: number, event: string): void {
+    if (this.history.length >= 200) this.history.shift();
+    this.history.push({ at, event });
+  }
+}
+
+function dropTotal(drops: ReadonlyMap<string, number>): number {
+  let n = 0;
+  for (const c of drops.values()) n += c;
+  return n;
+}
+
+function hex(eui: bigint): string {
+  return eui.toString(16).padStart(16, '0');
+}
