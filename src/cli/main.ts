@@ -3,10 +3,12 @@
  * `commands` below; every subcommand answers `--help`.
  */
 import { cryptoCommand } from './crypto-command.ts';
+import { headendCommand } from './headend-command.ts';
 import { radioCommand } from './radio-command.ts';
+import { vpnCommand } from './vpn-command.ts';
 import { UsageError, type CliCommand, type CliIo } from './command.ts';
 
-const commands: CliCommand[] = [cryptoCommand, radioCommand];
+const commands: CliCommand[] = [cryptoCommand, radioCommand, vpnCommand, headendCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,33 @@
+/**
+ * UDP endpoints as the WireGuard device sees them: numeric "ip:port" / "[ipv6]:port" strings
+ * (`STRING_ENDPOINTS` in src/stack/wireguard/endpoint.ts), made from what `node:dgram` reports.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIPv6 } from 'node:net';
+import { splitHostPort } from '../../stack/wireguard/index.ts';
+
+export function endpointText(address: string, port: number): string {
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+export interface ResolvedEndpoint {
+  readonly endpoint: string;
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+}
+
+/** Resolves a configured "host:port" (a name or a literal) to one numeric endpoint. */
+export async function resolveEndpoint(text: string): Promise<ResolvedEndpoint> {
+  const hp = splitHostPort(text);
+  if (hp === null || hp.port === 0) throw new RangeError(`endpoint "${text}" is not host:port`);
+  const { address, family } = await lookup(hp.host);
+  return { endpoint: endpointText(address, hp.port), address, port: hp.port, family: family === 6 ? 6 : 4 };
+}
+
+/** The address and port to hand to `socket.send` for a device endpoint. */
+export function sendTarget(endpoint: string): { address: string; port: number } {
+  const hp = splitHostPort(endpoint);
+  if (hp === null) throw new RangeError(`endpoint "${endpoint}" is not numeric host:port`);
+  return { address: hp.host, port: hp.port };
+}

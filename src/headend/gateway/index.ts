@@ -1,0 +1,15 @@
+/** The head-end WireGuard gateway (DESIGN.md §1, §4 "VPN"). */
+export { WireguardGateway, DEFAULT_GATEWAY_PORT } from './wireguard-gateway.ts';
+export type {
+  FromPeer,
+  GatewayClock,
+  GatewayCounters,
+  GatewayEvents,
+  GatewayOptions,
+  GatewayPeerConfig,
+  GatewayPeerStatus,
+  OfflineReason,
+  RouteHandler,
+} from './wireguard-gateway.ts';
+export { ServiceRoutes } from './service-routes.ts';
+export { echoReplyFor } from './echo-responder.ts';
