@@ -4,7 +4,6 @@
  * [Peer] is the gateway and must have an `Endpoint`.
  */
 import { SecretBytes } from '../../log/index.ts';
-import { formatIpPrefix } from '../../stack/wireguard/index.ts';
 import type { WgQuickConfig } from '../../stack/wireguard/index.ts';
 import type { VpnClientOptions } from './vpn-client.ts';
 
@@ -21,13 +20,6 @@ export function vpnClientOptionsFromConfig(
 ): Pick<VpnClientOptions, 'privateKey' | 'tunnelAddress' | 'gateway' | 'listenPort' | 'mtu'> {
   const address = config.interface.addresses.find((a) => a.family === 6);
   if (address === undefined) throw new VpnConfigError('[Interface] has no IPv6 Address (the tunnel address)');
-  if (address.length !== 128) {
-    // parseWgQuickConfig stores Address as a prefix with the host bits cleared, so "fd00::2/64"
-    // arrives as fd00::/64 and the tunnel address is lost. Refuse rather than guess.
-    throw new VpnConfigError(
-      `Address ${formatIpPrefix(address)}: give the tunnel address as a /128 (the prefix length form loses the host part)`,
-    );
-  }
   if (config.peers.length !== 1) {
     throw new VpnConfigError(`expected exactly one [Peer] (the gateway), found ${config.peers.length}`);
   }

@@ -101,14 +101,18 @@ function parseKey(value: string, line: number, what: string): Uint8Array {
   return key;
 }
 
-function parsePrefixList(entries: { value: string; line: number }[], what: string): IpPrefix[] {
+function parsePrefixList(
+  entries: { value: string; line: number }[],
+  what: string,
+  options: { keepHostBits?: boolean } = {},
+): IpPrefix[] {
   const out: IpPrefix[] = [];
   for (const { value, line } of entries) {
     for (const item of value.split(',')) {
       const text = item.trim();
       if (text === '') throw new WgConfigError(line, `${what} has an empty entry`);
       try {
-        out.push(parseIpPrefix(text));
+        out.push(parseIpPrefix(text, options));
       } catch (e) {
         if (e instanceof DecodeError) throw new WgConfigError(line, `${what}: ${e.reason}`);
         throw e;
@@ -173,7 +177,8 @@ function parseInterface(section: RawSection): WgInterfaceSection {
   return {
     privateKey: parseKey(pk.value, pk.line, 'PrivateKey'),
     listenPort: port === null ? null : parseInteger(port.value, 0, 65535, port.line, 'ListenPort'),
-    addresses: parsePrefixList(section.values.get('address') ?? [], 'Address'),
+    // An interface address names this host: its host bits are the point (wg-quick passes it to `ip address add`).
+    addresses: parsePrefixList(section.values.get('address') ?? [], 'Address', { keepHostBits: true }),
     // RFC 791 §3.1: every IPv4 host takes 576-octet datagrams; 65535 is the largest IP packet.
     mtu: mtu === null ? null : parseInteger(mtu.value, 576, 65535, mtu.line, 'MTU'),
   };

@@ -55,9 +55,11 @@ function maskBytes(address: Uint8Array, length: number): Uint8Array {
 
 /**
  * `address/length`; a bare address means the host prefix (/32 or /128), as wg(8) accepts.
- * Host bits set after the prefix are cleared (wg(8) and wireguard-go mask them too).
+ * Host bits set after the prefix are cleared (wg(8) and wireguard-go mask them too) — right for
+ * AllowedIPs. An interface `Address` (`fd00::2/64`: this host, on that subnet) keeps them: pass
+ * `{ keepHostBits: true }`.
  */
-export function parseIpPrefix(text: string): IpPrefix {
+export function parseIpPrefix(text: string, options: { keepHostBits?: boolean } = {}): IpPrefix {
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
   const { family, address } = parseIpAddress(addrText);
@@ -70,7 +72,7 @@ export function parseIpPrefix(text: string): IpPrefix {
     }
     length = Number(lenText);
   }
-  return { family, address: maskBytes(address, length), length };
+  return { family, address: options.keepHostBits === true ? address : maskBytes(address, length), length };
 }
 
 export function formatIpPrefix(p: IpPrefix): string {

@@ -186,3 +186,12 @@ test('base64 keys: strict 44-character canonical form', () => {
   assert.equal(decodeKeyBase64(PRIVATE + '='), null, 'too long');
   assert.equal(decodeKeyBase64(PRIVATE.replace('+', '-')), null, 'URL alphabet refused');
 });
+
+test('an interface Address keeps its host part; AllowedIPs are masked to the prefix', () => {
+  const key = encodeKeyBase64(new Uint8Array(32).fill(7));
+  const c = parseWgQuickConfig(
+    `[Interface]\nPrivateKey = ${key}\nAddress = fd00:88::2/64\n[Peer]\nPublicKey = ${key}\nAllowedIPs = fd00:99::5/64\n`,
+  );
+  assert.equal(formatIpPrefix(c.interface.addresses[0]!), 'fd00:88::2/64');
+  assert.equal(formatIpPrefix(c.peers[0]!.allowedIps[0]!), 'fd00:99::/64');
+});
