@@ -209,6 +209,8 @@ export class PanaPaa {
     const out = emptyOutput<PanaPaaEvent>();
     const s = this.table.get(sessionId);
     if (!s) return out;
+    // Already terminating: the PTR in flight stands; a second one would orphan its PTA.
+    if (s.state === 'closing') return out;
     if (!s.sa) {
       // Nothing to protect a PTR with: the session simply ends.
       this.remove(s, out, 'administrative (before authentication)');

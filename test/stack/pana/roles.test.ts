@@ -352,6 +352,8 @@ test('administrative termination by the PAA ends the PaC session; logout by the 
   net.run(net.now + MINUTE);
   const s1 = paa.sessions().find((s) => toHex(s.pac.address) === toHex(a1.address))!;
   net.apply(PAA_AT, paa.terminate(net.now, s1.sessionId));
+  // A second terminate while the PTR is in flight sends nothing (its PTA would be orphaned).
+  assert.equal(paa.terminate(net.now, s1.sessionId).send.length, 0, 'terminate is idempotent while closing');
   net.run(net.now + MINUTE);
   assert.deepEqual(of(p1.events, 'terminated'), [{ type: 'terminated', reason: 'administrative' }]);
   assert.equal(p1.pac.exportKeys(), undefined, 'PaC wiped its SA');
