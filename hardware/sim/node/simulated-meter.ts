@@ -587,7 +587,9 @@ export class SimulatedMeter {
 
   private sendBeacon(now: number, v: Volatile): void {
     v.beaconAt = now + this.timing.beaconIntervalMs * (0.5 + 0.5 * this.o.random.uniform());
-    if (!v.network || !v.rpl?.joined) return;
+    // Invite joins only while reachable from the root (DAO acknowledged): a relay whose own route
+    // is not installed at the root cannot get the PAA's answers (PRY, RFC 6345 §3) back to a PaC.
+    if (!v.network || !v.rpl?.joined || !v.daoAcked) return;
     const packet = joinBeaconPacket({
       source: this.eui64,
       panId: this.o.panId,

@@ -4,6 +4,7 @@ import {
   EtxEstimate,
   INFINITE_RANK,
   LOLLIPOP_INIT,
+  MRHOF_MAX_LINK_METRIC,
   MRHOF_PARENT_SWITCH_THRESHOLD,
   createMrhof,
   createOf0,
@@ -58,15 +59,35 @@ test('OF0 (RFC 6552): step of rank from ETX, bounded 1..9', () => {
   assert.equal(dagRank(767, 256), 2);
 });
 
-test('ETX estimate: first sample replaces the guess, then EWMA with α = 1/4; losses weigh heavily', () => {
+test('ETX estimate: first acknowledged sample replaces the guess, then EWMA with α = 1/8', () => {
   const e = new EtxEstimate();
   assert.equal(e.etx, 2);
   e.update(true, 1);
   assert.equal(e.etx, 1);
   e.update(true, 3);
-  assert.equal(e.etx, 1.5);
+  assert.equal(e.etx, 1.25);
   e.update(false, 4);
-  assert.equal(e.etx, 0.25 * 8 + 0.75 * 1.5);
+  assert.equal(e.etx, 0.125 * 8 + 0.875 * 1.25);
   for (let i = 0; i < 100; i++) e.update(false, 4);
   assert.ok(e.etx <= 16, 'capped');
+  assert.ok(e.etx * 128 > MRHOF_MAX_LINK_METRIC, 'a link that keeps failing ends up unacceptable to MRHOF');
+});
+
+test('ETX estimate: one lost frame does not make a fresh or a good link unacceptable to MRHOF', () => {
+  const fresh = new EtxEstimate();
+  fresh.update(false, 4);
+  assert.ok(
+    fresh.etx * 128 <= MRHOF_MAX_LINK_METRIC,
+    `a fresh neighbour survives one loss (ETX ${fresh.etx})`,
+  );
+  assert.ok(fresh.etx > 2, 'but the loss counts');
+  const good = new EtxEstimate();
+  good.update(true, 1);
+  good.update(true, 3);
+  for (let i = 0; i < 3; i++) good.update(false, 4);
+  assert.ok(good.etx * 128 <= MRHOF_MAX_LINK_METRIC, `three losses in a row are tolerated (ETX ${good.etx})`);
+  good.update(false, 4);
+  assert.ok(good.etx * 128 > MRHOF_MAX_LINK_METRIC, `the fourth rejects the link (ETX ${good.etx})`);
+  good.update(true, 1);
+  assert.ok(good.etx < 4, 'an acknowledged frame brings it back');
 });

@@ -1,0 +1,126 @@
+/**
+ * Join diagnostics for a scenario on the virtual clock (issue: town-200 does not converge).
+ * Usage: node --import tsx scripts/diagnose-join.ts [scenario] [limitSeconds] [powerOnSpreadSeconds]
+ * Prints joined counts at checkpoints, and channel / RPL / PANA counters at the end.
+ */
+import { RadioMac } from '../hardware/sim/medium/index.ts';
+import { RadioPort } from '../hardware/sim/node/radio-port.ts';
+import { loadScenario } from '../hardware/sim/scenario/index.ts';
+import type { Ipv6Packet } from '../src/stack/ipv6/index.ts';
+import { buildHarness } from '../test/hardware/sim/node/harness.ts';
+
+// Frames (fragments and MAC retries included) per kind of traffic.
+const perKind = new Map<string, { datagrams: number; frames: number; attempts: number; octets: number }>();
+let currentKind = 'other';
+function kindOf(p: Ipv6Packet): string {
+  const u = p.upper;
+  if (u.kind === 'udp') {
+    const port = u.datagram.destinationPort === 19788 || u.datagram.sourcePort === 19788 ? 'mle' : '';
+    if (u.datagram.destinationPort === 716 || u.datagram.sourcePort === 716) return 'pana';
+    if (port) return p.destination[0] === 0xff ? 'mle-multicast (beacons)' : 'mle-unicast';
+    return `udp:${u.datagram.destinationPort}`;
+  }
+  if (u.kind === 'icmpv6') {
+    const m = u.message as { kind: string; code?: number };
+    return m.kind === 'rpl' ? `rpl:${m.code}` : m.kind;
+  }
+  return u.kind;
+}
+// Wrapped in place (a diagnostic, never in product code): the originals are called with `this`.
+const portSend = Object.getOwnPropertyDescriptor(RadioPort.prototype, 'send')!.value as RadioPort['send'];
+RadioPort.prototype.send = function (this: RadioPort, packet, ...rest) {
+  currentKind = kindOf(packet);
+  const k = perKind.get(currentKind) ?? { datagrams: 0, frames: 0, attempts: 0, octets: 0 };
+  k.datagrams++;
+  perKind.set(currentKind, k);
+  return portSend.call(this, packet, ...rest);
+};
+const macTransmit = Object.getOwnPropertyDescriptor(RadioMac.prototype, 'transmit')!
+  .value as RadioMac['transmit'];
+RadioMac.prototype.transmit = function (this: RadioMac, request, done) {
+  const k = perKind.get(currentKind)!;
+  k.frames++;
+  k.octets += request.psdu.length;
+  return macTransmit.call(this, request, (r) => {
+    k.attempts += r.attempts;
+    done(r);
+  });
+};
+
+const name = process.argv[2] ?? 'town-200';
+const limitS = Number(process.argv[3] ?? 600);
+const spreadS = Number(process.argv[4] ?? 10);
+const started = performance.now();
+const h = buildHarness(
+  loadScenario(name),
+  process.env.JOIN_ATTEMPT_MS ? { timing: { joinAttemptMs: Number(process.env.JOIN_ATTEMPT_MS) } } : {},
+);
+h.root.start();
+h.field.powerOnAll(spreadS * 1000);
+const n = h.field.meters.length;
+const checkpoints = [60, 90, 120, 180, 300, 450, 600, 900, 1200].filter((c) => c <= limitS);
+let fullAt: number | undefined;
+for (let t = 1; t <= limitS; t++) {
+  h.scheduler.runUntil(t * 1000);
+  const joined = h.field.meters.filter((m) => m.state === 'joined').length;
+  if (joined === n && fullAt === undefined) fullAt = t;
+  if (checkpoints.includes(t)) {
+    const states = new Map<string, number>();
+    for (const m of h.field.meters) states.set(m.state, (states.get(m.state) ?? 0) + 1);
+    console.log(
+      `t=${t}s joined ${joined}/${n} (${((100 * joined) / n).toFixed(1)} %) ` +
+        `${JSON.stringify(Object.fromEntries(states))} wall ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+  if (fullAt !== undefined && t >= Math.max(120, fullAt)) break;
+}
+const radio = h.field.medium.totals?.() ?? undefined;
+const sum: Record<string, number> = {};
+for (const m of [h.field.tabletNodeId, ...h.field.meters.map((_, i) => i + 1)]) {
+  const s = h.field.medium.statsOf(m) as unknown as Record<string, number>;
+  for (const [k, val] of Object.entries(s)) sum[k] = (sum[k] ?? 0) + val;
+}
+console.log('radio', JSON.stringify(radio ?? sum));
+const rpl: Record<string, number> = {};
+const pac: Record<string, number> = {};
+for (const m of h.field.meters) {
+  const c = (m as unknown as { v?: { rpl?: { counters: Record<string, number> } } }).v?.rpl?.counters;
+  if (c) for (const [k, val] of Object.entries(c)) rpl[k] = (rpl[k] ?? 0) + val;
+  for (const [k, val] of Object.entries(m.counters as unknown as Record<string, number>))
+    pac[k] = (pac[k] ?? 0) + val;
+}
+console.log('rpl (current sessions)', JSON.stringify(rpl));
+console.log('meter', JSON.stringify(pac));
+console.log('root rpl', JSON.stringify((h.root.rpl as unknown as { counters: unknown }).counters));
+const paa = new Map<string, number>();
+for (const { event } of h.root.paaEvents) paa.set(event.type, (paa.get(event.type) ?? 0) + 1);
+console.log('paa events', JSON.stringify(Object.fromEntries(paa)));
+const hops = h.field.report().map((r) => r.hops ?? 0);
+console.log('max hops', Math.max(...hops), 'full join at', fullAt ?? '-', 's');
+console.log(`wall ${((performance.now() - started) / 1000).toFixed(1)} s, events ${h.scheduler.eventsRun}`);
+const reasons = new Map<string, number>();
+for (const m of h.field.meters)
+  for (const e of m.history) {
+    const key = e.event.replace(/[0-9a-f]{16}/g, 'X').replace(/\d+/g, 'N');
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  }
+console.log('history', JSON.stringify([...reasons].sort((a, b) => b[1] - a[1]).slice(0, 20)));
+const rejected = new Map<string, number>();
+for (const { event } of h.root.paaEvents)
+  if (event.type === 'rejected') {
+    const r = (event as { reason?: string }).reason ?? '?';
+    rejected.set(r, (rejected.get(r) ?? 0) + 1);
+  }
+console.log('paa rejections', JSON.stringify(Object.fromEntries(rejected)));
+console.log('per kind (datagrams, frames, attempts, octets):');
+for (const [k, c] of [...perKind].sort((a, b) => b[1].attempts - a[1].attempts))
+  console.log(`  ${k.padEnd(24)} ${c.datagrams} ${c.frames} ${c.attempts} ${c.octets}`);
+console.log('paa drops', JSON.stringify(Object.fromEntries(h.root.paa.drops)));
+const pacDrops = new Map<string, number>();
+for (const m of h.field.meters) {
+  const pacOf = (m as unknown as { v?: { pac?: { drops: ReadonlyMap<string, number> } } }).v?.pac;
+  if (pacOf) for (const [k, c] of pacOf.drops) pacDrops.set(k, (pacDrops.get(k) ?? 0) + c);
+}
+console.log('pac drops (current sessions)', JSON.stringify(Object.fromEntries(pacDrops)));
+console.log('root drops', JSON.stringify(h.root.drops));
+console.log('tablet radio', JSON.stringify(h.field.medium.statsOf(h.field.tabletNodeId)));
