@@ -32,6 +32,7 @@ import {
   maskPrefix,
   type Ipv6Address,
   type Ipv6Packet,
+  echoReplyFor,
 } from '../../stack/ipv6/index.ts';
 import { BROADCAST, MeshLink, type LinkDestination, type LinkMetadata } from '../../stack/mesh-link/index.ts';
 import { LinkSync, MLE_UDP_PORT, type LinkSyncOutput } from '../../stack/mle/index.ts';
@@ -66,7 +67,6 @@ import {
   NORTHBOUND_ERROR_MAX_INVOKING,
   decapsulate,
   decrementedHopLimit,
-  echoReplyFor,
   encapsulateWithSourceRoute,
   hasRplOption,
   icmpErrorPacket,

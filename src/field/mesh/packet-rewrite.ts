@@ -150,20 +150,3 @@ export function icmpErrorPacket(
     upper: { kind: 'icmpv6', message: { kind: message, code, invoking: invoking.slice(0, maxInvoking) } },
   };
 }
-
-/** RFC 4443 §4.2: the reply carries the request's Identifier, Sequence Number and data. */
-export function echoReplyFor(request: Ipv6Packet, source: Ipv6Address): Ipv6Packet | undefined {
-  if (request.upper.kind !== 'icmpv6' || request.upper.message.kind !== 'echo-request') return undefined;
-  const m = request.upper.message;
-  return {
-    trafficClass: 0,
-    flowLabel: 0,
-    hopLimit: DEFAULT_HOP_LIMIT,
-    source: source.slice(),
-    destination: request.source.slice(),
-    upper: {
-      kind: 'icmpv6',
-      message: { kind: 'echo-reply', identifier: m.identifier, sequence: m.sequence, data: m.data.slice() },
-    },
-  };
-}

@@ -3,12 +3,7 @@
  * (`STRING_ENDPOINTS` in src/stack/wireguard/endpoint.ts), made from what `node:dgram` reports.
  */
 import { lookup } from 'node:dns/promises';
-import { isIPv6 } from 'node:net';
-import { splitHostPort } from '../../stack/wireguard/index.ts';
-
-export function endpointText(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
-}
+import { endpointText, splitHostPort } from '../../stack/wireguard/index.ts';
 
 export interface ResolvedEndpoint {
   readonly endpoint: string;

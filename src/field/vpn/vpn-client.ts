@@ -20,6 +20,7 @@ import {
   STRING_ENDPOINTS,
   WireguardDevice,
   encodeKeyBase64,
+  endpointText,
   parseIpPrefix,
 } from '../../stack/wireguard/index.ts';
 import type {
@@ -307,9 +308,7 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
     if (this.stopped) return;
     this.edge.datagramsIn++;
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    const from =
-      rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
-    this.apply(this.device.receive(this.clock.now(), bytes, from));
+    this.apply(this.device.receive(this.clock.now(), bytes, endpointText(rinfo.address, rinfo.port)));
   }
 
   private apply(out: DeviceOutput<string>): void {
@@ -369,13 +368,14 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
       this.edge.badIcmpv6++;
       return;
     }
-    if (echo?.message.kind === 'echo-request') {
+    const message = echo?.upper.message;
+    if (echo && message?.kind === 'echo-request') {
       this.edge.echoRequestsAnswered++;
       this.sendPacket(echoReply(echo));
       return;
     }
-    if (echo?.message.kind === 'echo-reply' && echo.message.identifier === this.pingIdentifier) {
-      const p = this.pending.get(echo.message.sequence);
+    if (echo && message?.kind === 'echo-reply' && message.identifier === this.pingIdentifier) {
+      const p = this.pending.get(message.sequence);
       if (p !== undefined && addressesEqual(p.target, echo.source)) {
         p.done(this.clock.now() - p.sentAt);
         return;

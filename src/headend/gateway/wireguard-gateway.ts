@@ -26,6 +26,7 @@ import {
   STRING_ENDPOINTS,
   WireguardDevice,
   encodeKeyBase64,
+  endpointText,
   splitHostPort,
 } from '../../stack/wireguard/index.ts';
 import type {
@@ -331,9 +332,7 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     if (this.stopped) return;
     this.edge.datagramsIn++;
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    const from =
-      rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
-    this.apply(this.device.receive(this.clock.now(), bytes, from));
+    this.apply(this.device.receive(this.clock.now(), bytes, endpointText(rinfo.address, rinfo.port)));
   }
 
   private apply(out: DeviceOutput<string>): void {

@@ -7,3 +7,4 @@ export * from './options.ts';
 export * from './packet.ts';
 export * from './routing.ts';
 export * from './udp.ts';
+export * from './echo.ts';

@@ -53,3 +53,8 @@ export const STRING_ENDPOINTS: EndpointAdapter<string> = {
     return a === b;
   },
 };
+
+/** The `STRING_ENDPOINTS` form of a numeric address and port: "ip:port", or "[ipv6]:port". */
+export function endpointText(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
