@@ -10,7 +10,7 @@ const layer = (files, forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'coverage/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', '**/dist/**', 'out/**', 'coverage/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -46,6 +46,12 @@ export default tseslint.config(
     ['**/field/**', '**/main/**', '**/renderer/**', '**/hardware/**'],
     'src/headend never imports src/field (DESIGN.md §2).',
   ),
+  layer(
+    ['renderer/**'],
+    ['**/stack/**', '**/field/**', '**/headend/**', '**/hardware/**', '**/main/**', '**/log/**', 'node:*'],
+    'renderer imports only src/contract (DESIGN.md §2).',
+  ),
+  layer(['main/**'], ['**/renderer/**'], 'main imports everything but renderer (DESIGN.md §2).'),
   layer(
     ['src/contract/**'],
     ['**/stack/**', '**/field/**', '**/headend/**', '**/hardware/**', '**/main/**', '**/renderer/**'],

@@ -4,6 +4,7 @@
  * medium works out who hears what. Figures: simulated frames put on air per wall-clock second,
  * and decoded receptions per wall-clock second. Single-threaded; timing is printed, not asserted.
  */
+import os from 'node:os';
 import { VirtualScheduler } from '../hardware/sim/clock/index.ts';
 import type { TransmitResult } from '../hardware/sim/medium/index.ts';
 import { RadioMac, RadioMedium } from '../hardware/sim/medium/index.ts';
@@ -115,6 +116,7 @@ function runScenario(sc: Scenario): void {
         sc.unicastWithAck ? 'unicast to a random neighbour with ACK request' : 'broadcast'
       }`,
       simulated: `${sc.simulatedSeconds} s`,
+      load: `1-min load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (wall figures shrink with it)`,
     }),
   );
   console.log(`  build (links for ${sc.nodes} nodes)                    ${buildMs.toFixed(0)} ms`);

@@ -5,6 +5,9 @@
 const benches: Record<string, () => Promise<{ run(): Promise<void> | void }>> = {
   codec: () => import('./codec.ts'),
   medium: () => import('./medium.ts'),
+  join: () => import('./join.ts'),
+  driver: () => import('./driver.ts'),
+  headend: () => import('./headend.ts'),
 };
 
 const wanted = process.argv.slice(2);

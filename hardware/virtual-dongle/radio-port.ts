@@ -42,4 +42,9 @@ export interface RadioPort {
   onReceive(listener: (frame: RadioRxFrame) => void): () => void;
   /** Tunes the receiver to `channel`, or switches it off (`null`). */
   setReceiveChannel(channel: number | null): void;
+  /**
+   * The host set the radio's extended address (MAC_15_4_LADDR, wire order): a radio whose frame
+   * filter and auto-ACK depend on it follows. Optional: the loopback radio does not filter.
+   */
+  setExtendedAddress?(address: Uint8Array): void;
 }

@@ -313,6 +313,7 @@ export class VirtualRcp {
         const v = decode('MAC_15_4_LADDR');
         if (v === undefined) return;
         this.extendedAddress = v;
+        this.radio.setExtendedAddress?.(v);
         break;
       }
       case 'MAC_15_4_SADDR': {

@@ -28,15 +28,30 @@ import {
 } from '../headend/keys/index.ts';
 import { parseMeterCredentials } from '../headend/keys/index.ts';
 import { FIELDROOT_HOME_ENV, openHeadendStore, type HeadendStore } from '../headend/storage/index.ts';
+import { AccountService, GrantService, WorkOrderService } from '../headend/access/index.ts';
+import { createApiServer, type ApiServer } from '../headend/api/index.ts';
+import { CertificateAuthority, EnrolmentService, fileCaStore } from '../headend/ca/index.ts';
+import { DEFAULT_GATEWAY_PORT, WireguardGateway, gatewayKeyFromMaster } from '../headend/gateway/index.ts';
+import { DeviceRevocation, JobAddressPlan, JobProvisioner } from '../headend/jobs/index.ts';
+import { DEFAULT_SERVER_ID } from '../headend/keys/index.ts';
+import { ENDPOINTS, type EndpointName } from '../contract/headend-api/index.ts';
+import { formatIpv6Address } from '../stack/ipv6/index.ts';
+import { parseIpPrefix } from '../stack/wireguard/index.ts';
+import { request as httpsRequest } from 'node:https';
 import { PANA_UDP_PORT } from '../stack/pana/index.ts';
 import { UsageError } from './command.ts';
 import type { CliCommand, CliIo } from './command.ts';
+
+/** The API's default port (HTTPS, not the privileged 443, so no root is needed). */
+export const DEFAULT_API_PORT = 8443;
 
 const HELP = [
   'Usage: fieldroot headend import-meters --file <path.csv|path.json> [--data <dir>]',
   '       fieldroot headend rotate-key --reason <text> [--data <dir>]',
   '       fieldroot headend keys-status [--json] [--data <dir>]',
-  '       fieldroot headend serve [--pana-port <n>] [--pana-host <addr>] [--data <dir>]',
+  '       fieldroot headend serve [--pana-port <n>] [--pana-host <addr>] [--gateway-port <n>]',
+  '                                   [--gateway-endpoint <host:port>] [--api-port <n>] [--api-host <addr>] [--data <dir>]',
+  '       fieldroot headend revoke-device <device-id> --user <supervisor> [--api <url>] [--data <dir>]',
   '',
   'import-meters  Imports meter credentials, all or nothing. CSV: header "meter_id,eui64,psk_hex";',
   '               JSON: [{"meterId","eui64","psk"}]. PSKs are 32 hex digits; they are stored',
@@ -46,8 +61,14 @@ const HELP = [
   '               PANA session, puts it in force after the activation delay and retires the',
   '               old key after the grace period.',
   'keys-status    Network key indices, states and times.',
-  'serve          Runs the head-end services: the PANA key server (UDP, default port',
-  `               ${PANA_UDP_PORT}, all addresses). Stops on SIGINT/SIGTERM.`,
+  'serve          Runs the head-end services in one process: the PANA key server (UDP, default',
+  `               port ${PANA_UDP_PORT}), the WireGuard gateway (UDP, default ${DEFAULT_GATEWAY_PORT}; tools are told`,
+  '               --gateway-endpoint, default 127.0.0.1:<port>) and the HTTPS API with mutual TLS',
+  `               (default 127.0.0.1:${DEFAULT_API_PORT}; its certificate from the head-end CA under`,
+  '               <data>/ca). Stops on SIGINT/SIGTERM.',
+  'revoke-device  Revokes a tool through the running API as a supervisor (password from',
+  '               $FIELDROOT_PASSWORD): certificate refused, gateway peer dropped, PANA session',
+  '               ended, network key rotated. Prints how long the head-end took.',
   '',
   `--data  data folder (default $${FIELDROOT_HOME_ENV}/headend, else ~/.fieldroot/headend); the`,
   '        master key is <data>/keys/master.key (created on first use, mode 0600).',
@@ -201,66 +222,182 @@ interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Addresses behind the gateway where the head-end services answer tunnel traffic. */
+export const DEFAULT_SERVICE_PREFIX = 'fd00:f1e1:c000::/64';
+export const DEFAULT_SERVICE_PROVIDER_ID = 'fieldroot';
+
 export interface HeadendServeOptions {
   readonly dataDir: string;
   readonly panaPort?: number;
   readonly panaHost?: string;
+  /** WireGuard UDP port; 0 picks a free one. */
+  readonly gatewayPort?: number;
+  readonly gatewayHost?: string;
+  /** What tools are told to connect to; default 127.0.0.1:<bound port>. */
+  readonly gatewayEndpoint?: string;
+  /** HTTPS port; 0 picks a free one. */
+  readonly apiPort?: number;
+  readonly apiHost?: string;
+  readonly serviceProviderId?: string;
+  /** Offline threshold of the gateway (default REJECT_AFTER_TIME). */
+  readonly offlineAfterMs?: number;
   readonly logger?: Logger;
 }
 
-/**
- * Starts the head-end services over one data folder and returns how to stop them. The gateway
- * and the API join the list here as they arrive.
- */
-export async function startHeadend(options: HeadendServeOptions): Promise<{
-  services: readonly RunningService[];
-  keyServer: KeyServer;
+export interface RunningHeadend {
+  readonly services: readonly RunningService[];
+  readonly keyServer: KeyServer;
+  readonly gateway: WireguardGateway;
+  readonly api: ApiServer;
+  readonly apiUrl: string;
+  readonly jobs: JobProvisioner;
+  readonly ca: CertificateAuthority;
+  readonly accounts: AccountService;
+  readonly workOrders: WorkOrderService;
+  readonly revocation: DeviceRevocation;
   stop(): Promise<void>;
-}> {
+}
+
+/**
+ * Starts the head-end services over one data folder — key server, WireGuard gateway, job
+ * provisioning and the HTTPS API — and returns them with how to stop them.
+ */
+export async function startHeadend(options: HeadendServeOptions): Promise<RunningHeadend> {
   const log = options.logger ?? createLogger('headend');
   const opened = open(options.dataDir);
   const services: RunningService[] = [];
+  const stopAll = async () => {
+    for (const s of [...services].reverse()) await s.stop();
+    opened.close();
+  };
   try {
+    const r = opened.store.repositories;
     const keyServer = await KeyServer.start({
-      repositories: opened.store.repositories,
+      repositories: r,
       masterKey: opened.master,
       logger: log.child('keys'),
       port: options.panaPort ?? PANA_UDP_PORT,
       host: options.panaHost ?? '::',
     });
     services.push({ name: 'key server', stop: () => keyServer.stop() });
+
+    const addresses = new JobAddressPlan();
+    const gatewayKey = gatewayKeyFromMaster(opened.master);
+    const gateway = new WireguardGateway({
+      privateKey: gatewayKey,
+      tunnelAddress: addresses.gatewayAddress,
+      port: options.gatewayPort ?? DEFAULT_GATEWAY_PORT,
+      ...(options.gatewayHost !== undefined ? { bindAddress: options.gatewayHost } : {}),
+      ...(options.offlineAfterMs !== undefined ? { offlineAfterMs: options.offlineAfterMs } : {}),
+      logger: log.child('gateway'),
+    });
+    gatewayKey.wipe(); // the device holds its own copy
+    const gatewayPort = await gateway.start();
+    services.push({ name: 'gateway', stop: () => gateway.stop() });
+
+    const servicePrefix = parseIpPrefix(DEFAULT_SERVICE_PREFIX);
+    const serviceAddress = (last: number) => {
+      const a = servicePrefix.address.slice();
+      a[15] = last;
+      return formatIpv6Address(a);
+    };
+    const jobs = new JobProvisioner({
+      gateway,
+      gatewayEndpoint: options.gatewayEndpoint ?? `127.0.0.1:${String(gatewayPort)}`,
+      serviceProviderId: options.serviceProviderId ?? DEFAULT_SERVICE_PROVIDER_ID,
+      keyServer: { id: DEFAULT_SERVER_ID, address: serviceAddress(1), port: PANA_UDP_PORT },
+      amrServer: { id: 'amr.fieldroot', address: serviceAddress(2), port: 3610 },
+      addresses,
+      servicePrefixes: [servicePrefix],
+      clock: systemClock,
+      random: systemRandom,
+    });
+    jobs.on('job-online', (j) => log.info('tool online', { jobId: j.jobId, deviceId: j.deviceId }));
+    jobs.on('job-offline', (j) => log.info('tool offline', { jobId: j.jobId, deviceId: j.deviceId }));
+    services.push({ name: 'jobs', stop: () => Promise.resolve(jobs.endAll()) });
+
+    const caStore = fileCaStore(options.dataDir);
+    const ca = await CertificateAuthority.open({ store: caStore, clock: systemClock, random: systemRandom });
+    const enrolments = await EnrolmentService.open({
+      ca,
+      store: caStore,
+      audit: r.audit,
+      clock: systemClock,
+    });
+    const accounts = new AccountService({ ...r, clock: systemClock, random: systemRandom });
+    const workOrders = new WorkOrderService({ ...r, clock: systemClock, random: systemRandom });
+    const revocation = new DeviceRevocation({ enrolments, jobs, keyServer });
+    const api = await createApiServer({
+      accounts,
+      workOrders,
+      grants: new GrantService({ ...r, clock: systemClock, random: systemRandom }),
+      readings: r.readings,
+      ca,
+      enrolments,
+      jobs,
+      revocation,
+      clock: systemClock,
+      random: systemRandom,
+      logger: log.child('api'),
+    });
+    const listening = await api.listen({
+      host: options.apiHost ?? '127.0.0.1',
+      port: options.apiPort ?? DEFAULT_API_PORT,
+    });
+    services.push({ name: 'api', stop: () => api.close() });
     return {
       services,
       keyServer,
-      stop: async () => {
-        for (const s of [...services].reverse()) await s.stop();
-        opened.close();
-      },
+      gateway,
+      api,
+      apiUrl: listening.url,
+      jobs,
+      ca,
+      accounts,
+      workOrders,
+      revocation,
+      stop: stopAll,
     };
   } catch (err) {
-    for (const s of [...services].reverse()) await s.stop();
-    opened.close();
+    await stopAll();
     throw err;
   }
 }
 
+function portFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff)
+    throw new UsageError(`--${flag} must be 0..65535, got ${value}`);
+  return port;
+}
+
 async function serve(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { 'pana-port': { type: 'string' }, 'pana-host': { type: 'string' } });
-  let panaPort = PANA_UDP_PORT;
-  if (values['pana-port'] !== undefined) {
-    panaPort = Number(values['pana-port']);
-    if (!Number.isInteger(panaPort) || panaPort < 0 || panaPort > 0xffff)
-      throw new UsageError(`--pana-port must be 0..65535, got ${values['pana-port']}`);
-  }
+  const values = parse(argv, {
+    'pana-port': { type: 'string' },
+    'pana-host': { type: 'string' },
+    'gateway-port': { type: 'string' },
+    'gateway-host': { type: 'string' },
+    'gateway-endpoint': { type: 'string' },
+    'api-port': { type: 'string' },
+    'api-host': { type: 'string' },
+  });
   const dataDir = headendDataDir(values.data);
   const running = await startHeadend({
     dataDir,
-    panaPort,
+    panaPort: portFlag(values['pana-port'], 'pana-port', PANA_UDP_PORT),
+    gatewayPort: portFlag(values['gateway-port'], 'gateway-port', DEFAULT_GATEWAY_PORT),
+    apiPort: portFlag(values['api-port'], 'api-port', DEFAULT_API_PORT),
     ...(values['pana-host'] !== undefined ? { panaHost: values['pana-host'] } : {}),
+    ...(values['gateway-host'] !== undefined ? { gatewayHost: values['gateway-host'] } : {}),
+    ...(values['gateway-endpoint'] !== undefined ? { gatewayEndpoint: values['gateway-endpoint'] } : {}),
+    ...(values['api-host'] !== undefined ? { apiHost: values['api-host'] } : {}),
   });
   const pana = running.keyServer.address();
   io.out(`head-end serving from ${dataDir}`);
   io.out(`  key server: PANA on udp [${pana.address}]:${pana.port}`);
+  io.out(`  gateway: WireGuard on udp port ${running.gateway.port}`);
+  io.out(`  api: ${running.apiUrl} (CA certificate: ${dataDir}/ca/ca-cert.pem)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -270,11 +407,111 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/** One JSON call to the running API, pinned to the head-end CA. */
+function apiCall(
+  baseUrl: string,
+  caPem: string,
+  name: EndpointName,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; json: unknown }> {
+  const endpoint = ENDPOINTS[name];
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpsRequest(
+      new URL(path, baseUrl),
+      {
+        method: endpoint.method,
+        ca: caPem,
+        headers: {
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+        },
+        timeout: 15_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let json: unknown = null;
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            json = null;
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('the API did not answer')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function revokeDevice(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { user: { type: 'string' }, api: { type: 'string' }, data: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const [deviceId, ...extra] = parsed.positionals;
+  if (deviceId === undefined || extra.length > 0) throw new UsageError('exactly one device id is required');
+  const user = parsed.values.user;
+  if (user === undefined) throw new UsageError('--user is required (a supervisor account)');
+  const password = process.env.FIELDROOT_PASSWORD;
+  if (password === undefined || password === '')
+    throw new UsageError('set FIELDROOT_PASSWORD to the supervisor password (it is never a flag)');
+  const dataDir = headendDataDir(parsed.values.data);
+  let caPem: string;
+  try {
+    caPem = readFileSync(join(dataDir, 'ca', 'ca-cert.pem'), 'utf8');
+  } catch {
+    io.err(`no head-end CA under ${dataDir}/ca: is this the head-end's data folder?`);
+    return 1;
+  }
+  const base = parsed.values.api ?? `https://127.0.0.1:${String(DEFAULT_API_PORT)}`;
+  const signIn = await apiCall(base, caPem, 'signIn', '/v1/session', { username: user, password });
+  const token = (signIn.json as { token?: unknown } | null)?.token;
+  if (signIn.status !== 201 || typeof token !== 'string') {
+    io.err(`sign-in refused (${String(signIn.status)})`);
+    return 1;
+  }
+  const started = performance.now();
+  const res = await apiCall(
+    base,
+    caPem,
+    'revokeDevice',
+    `/v1/devices/${encodeURIComponent(deviceId)}/revoke`,
+    undefined,
+    token,
+  );
+  const tookMs = performance.now() - started;
+  await apiCall(base, caPem, 'signOut', '/v1/session', undefined, token).catch(() => undefined);
+  if (res.status !== 200) {
+    const error = (res.json as { error?: { message?: string } } | null)?.error;
+    io.err(`revocation refused (${String(res.status)}): ${error?.message ?? 'no detail'}`);
+    return 1;
+  }
+  const serials = (res.json as { revokedSerials?: string[] }).revokedSerials ?? [];
+  io.out(`${deviceId} revoked: ${serials.length} certificate(s), gateway peer dropped, key rotation started`);
+  io.out(`head-end answered in ${tookMs.toFixed(0)} ms`);
+  return 0;
+}
+
 const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   'import-meters': importMeters,
   'rotate-key': rotateKey,
   'keys-status': keysStatus,
   serve,
+  'revoke-device': revokeDevice,
 };
 
 export const headendCommand: CliCommand = {

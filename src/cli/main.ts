@@ -5,10 +5,11 @@
 import { cryptoCommand } from './crypto-command.ts';
 import { headendCommand } from './headend-command.ts';
 import { radioCommand } from './radio-command.ts';
+import { simCommand } from './sim-command.ts';
 import { vpnCommand } from './vpn-command.ts';
 import { UsageError, type CliCommand, type CliIo } from './command.ts';
 
-const commands: CliCommand[] = [cryptoCommand, radioCommand, vpnCommand, headendCommand];
+const commands: CliCommand[] = [cryptoCommand, radioCommand, simCommand, vpnCommand, headendCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

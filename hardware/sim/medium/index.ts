@@ -30,3 +30,4 @@ export type { BurstLossConfig } from './burst-loss.ts';
 export { createRadioStats, addRadioStats } from './stats.ts';
 export type { RadioStats } from './stats.ts';
 export { dbmToMw, mwToDbm } from './units.ts';
+export { immAckBuilder } from './imm-ack.ts';

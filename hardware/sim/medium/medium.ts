@@ -81,6 +81,8 @@ export interface MediumConfig {
   ackPsduOctets?: number;
   dutyCycle?: DutyCycleRules;
   defaults?: Partial<NodeDefaults>;
+  /** ACK builder for nodes that give none (see imm-ack.ts); default `ackPsduOctets` zeros. */
+  buildAck?: (acknowledged: Uint8Array) => Uint8Array;
 }
 
 export interface NodeConfig {
@@ -144,6 +146,7 @@ export class RadioMedium {
   private readonly shadowingSeed: number;
   private readonly shrUs: number;
   private readonly defaultAckPsdu: Uint8Array;
+  private readonly defaultBuildAck: ((acknowledged: Uint8Array) => Uint8Array) | undefined;
 
   private readonly nodes: RadioNode[] = [];
   private readonly onAir: Transmission[] = [];
@@ -184,6 +187,7 @@ export class RadioMedium {
     this.shadowingSeed = this.random.fork('medium:shadowing').nextUint32();
     this.shrUs = shrDurationUs(this.phy);
     this.defaultAckPsdu = new Uint8Array(this.ackPsduOctets);
+    this.defaultBuildAck = config.buildAck;
   }
 
   get nodeCount(): number {
@@ -217,7 +221,7 @@ export class RadioMedium {
         addressFilter: config.addressFilter ?? true,
         autoAck: config.autoAck ?? true,
         receiveAcks: config.receiveAcks ?? false,
-        buildAck: config.buildAck,
+        buildAck: config.buildAck ?? this.defaultBuildAck,
       },
       this.dutyRules,
       this.burstLoss,
@@ -375,13 +379,13 @@ export class RadioMedium {
     if (isAck) sender.stats.acksSent++;
     else sender.stats.framesSent++;
 
-    const nodes = this.nodes;
-    const to = sender.linkTo;
+    const to = sender.linkNode;
     const flags = sender.linkFlags;
     const rxMw = sender.linkRxMw;
+    const channel = tx.channel;
     for (let i = 0; i < to.length; i++) {
-      const b = nodes[to[i]!]!;
-      if (b.channel !== tx.channel) continue;
+      const b = to[i]!;
+      if (b.channel !== channel) continue;
       const f = flags[i]!;
       if ((f & LINK_CCA) !== 0) {
         b.ccaBusyCount++;
@@ -426,15 +430,15 @@ export class RadioMedium {
     }
     sender.transmitting = null;
 
-    const nodes = this.nodes;
-    const to = sender.linkTo;
+    const to = sender.linkNode;
     const flags = sender.linkFlags;
     const rxMw = sender.linkRxMw;
+    const channel = tx.channel;
     const bits = 8 * (this.phy.phrOctets + tx.psdu.length);
     let decoded = 0;
     for (let i = 0; i < to.length; i++) {
-      const b = nodes[to[i]!]!;
-      if (b.channel !== tx.channel) continue;
+      const b = to[i]!;
+      if (b.channel !== channel) continue;
       const f = flags[i]!;
       if ((f & LINK_CCA) !== 0) b.ccaBusyCount--;
       if ((f & LINK_AUDIBLE) === 0) continue;
@@ -542,7 +546,7 @@ export class RadioMedium {
     const ber = bitErrorRate2Fsk(rxDbm - this.noiseFloorDbm, this.phy.bitRateBps, this.noiseBandwidthHz);
     const flags =
       (rxDbm >= to.sensitivityDbm ? LINK_AUDIBLE : 0) | (rxDbm >= to.ccaThresholdDbm ? LINK_CCA : 0);
-    from.addLink(to.id, rxDbm, lnBitSuccess(ber), flags);
+    from.addLink(to, rxDbm, lnBitSuccess(ber), flags);
   }
 
   /** Rebuilds a node's CCA and interference counters from the transmissions on air (off the hot path). */

@@ -47,6 +47,8 @@ export class RadioNode {
 
   // Outgoing links: the receivers that can hear this node at all (parallel arrays, no objects).
   readonly linkTo: number[] = [];
+  /** The receiving nodes themselves (the hot loops skip the id → node lookup). */
+  readonly linkNode: RadioNode[] = [];
   readonly linkRxDbm: number[] = [];
   readonly linkRxMw: number[] = [];
   /** ln(1 − bit error rate) at the receiver; see link-quality.ts. */
@@ -99,8 +101,9 @@ export class RadioNode {
     return Math.min(this.sensitivityDbm, this.ccaThresholdDbm);
   }
 
-  addLink(to: NodeId, rxDbm: number, lnBitOk: number, flags: number): void {
-    this.linkTo.push(to);
+  addLink(to: RadioNode, rxDbm: number, lnBitOk: number, flags: number): void {
+    this.linkTo.push(to.id);
+    this.linkNode.push(to);
     this.linkRxDbm.push(rxDbm);
     this.linkRxMw.push(dbmToMw(rxDbm));
     this.linkLnBitOk.push(lnBitOk);

@@ -38,6 +38,8 @@ export interface SimulatedFieldOptions {
   applicationFor?: (meter: ScenarioMeter) => MeterApplication | undefined;
   /** Gives every meter the ECHONET Lite device of hardware/sim/meter (seeded from the scenario). */
   echonet?: MeterDeviceOptions;
+  /** Each new network key a meter installs (for the simulator's capture key table only). */
+  onNetworkKey?: (meterId: string, keyIndex: number, key: Uint8Array) => void;
 }
 
 export interface MeterReport {
@@ -107,6 +109,9 @@ export class SimulatedField {
         ...(application ? { application } : {}),
         ...(o.mac ? { mac: o.mac } : {}),
         ...(o.timing ? { timing: o.timing } : {}),
+        ...(o.onNetworkKey
+          ? { onNetworkKey: (i: number, k: Uint8Array) => o.onNetworkKey!(m.id, i, k) }
+          : {}),
       });
       if (!given) psk.fill(0); // the meter holds its own copy
       this.meters.push(meter);

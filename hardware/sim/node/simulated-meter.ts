@@ -36,6 +36,8 @@ import { createEapPskPeer } from '../../../src/stack/eap/index.ts';
 import { ECHONET_LITE_PORT } from '../../../src/stack/echonet/constants.ts';
 import {
   addressesEqual,
+  decodePacket,
+  IP_PROTOCOL,
   ALL_NODES_LINK_LOCAL,
   ALL_RPL_NODES,
   eui64FromIid,
@@ -135,6 +137,11 @@ export interface SimulatedMeterOptions {
   timing?: Partial<MeterTiming>;
   /** Largest PSDU (FCS included). Default 255, what most 920 MHz meter radios take. */
   maxPsdu?: number;
+  /**
+   * Sees each new network key the meter installs (a copy). Only the simulator's capture key table
+   * (`fieldroot sim --keys-out`) uses it; the tool never learns a key this way.
+   */
+  onNetworkKey?: (keyIndex: number, key: Uint8Array) => void;
 }
 
 /** What reports show of a meter. */
@@ -507,6 +514,7 @@ export class SimulatedMeter {
       });
       known?.fill(0);
       v.keys.set(index, key.slice());
+      this.o.onNetworkKey?.(index, key.slice());
       v.linkSync?.forgetKey(index);
       this.note(now, `network key ${index} installed (${activation})`);
     }
@@ -712,9 +720,29 @@ export class SimulatedMeter {
     this.transmit(v, forwarded, eui64FromIid(decision.nextHop.subarray(8)), true);
   }
 
-  private deliver(now: number, v: Volatile, d: Datagram): void {
+  private deliver(now: number, v: Volatile, d: Datagram & { tunnelled?: boolean }): void {
     const p = d.packet;
     const u = p.upper;
+    // RFC 9008 §7.3.3: the root carries traffic from outside the RPL domain to a node in
+    // IPv6-in-IPv6 (the outer header holds the RH3); the node is the tunnel exit (RFC 2473 §3)
+    // and takes the inner packet if it is its own. No tunnel in a tunnel.
+    if (u.kind === 'raw' && u.nextHeader === IP_PROTOCOL.IPV6) {
+      if (!d.link.secured || d.tunnelled === true || !v.rpl) return;
+      let inner: Ipv6Packet;
+      try {
+        inner = decodePacket(u.bytes);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        this.counters.forwardDrops++;
+        return;
+      }
+      const own = v.rpl.globalAddress;
+      if (own === undefined || !addressesEqual(inner.destination, own)) {
+        this.counters.forwardDrops++;
+        return;
+      }
+      return this.deliver(now, v, { ...d, packet: inner, tunnelled: true });
+    }
     if (u.kind === 'icmpv6') {
       const m = u.message;
       if (m.kind === 'rpl') {

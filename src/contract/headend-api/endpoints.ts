@@ -12,6 +12,7 @@
  * - `accessKey`: the grant's access key in the `x-fieldroot-access-key` header.
  */
 import type { z } from 'zod';
+import { AMR_ENDPOINTS } from './amr-endpoints.ts';
 import {
   AccessKeyResponse,
   AssignWorkOrderRequest,
@@ -23,6 +24,9 @@ import {
   Grant,
   IdParams,
   IssuedCertificate,
+  JobConnection,
+  JobList,
+  JobStatus,
   MeterParams,
   ReadingsQuery,
   ReadingsResponse,
@@ -33,6 +37,7 @@ import {
   SignInRequest,
   SignInResponse,
   SignOutResponse,
+  StartJobRequest,
   VerificationKeyResponse,
   WorkOrder,
   WorkOrderList,
@@ -221,6 +226,48 @@ export const ENDPOINTS = {
     status: 200,
     response: RevokeDeviceResponse,
   }),
+  startJob: endpoint({
+    operationId: 'startJob',
+    method: 'POST',
+    path: '/v1/jobs',
+    summary:
+      "The tool starts the job of an active work order: the head-end allocates the tunnel address and " +
+      'mesh /64, configures the gateway peer for the given WireGuard key and returns how to connect.',
+    auth: TOOL_WORKER,
+    body: StartJobRequest,
+    status: 201,
+    response: JobConnection,
+  }),
+  jobStatus: endpoint({
+    operationId: 'jobStatus',
+    method: 'GET',
+    path: '/v1/jobs/{id}',
+    summary: "The tool's own job: state and whether the gateway sees its tunnel (also a revocation check).",
+    auth: TOOL_WORKER,
+    params: IdParams,
+    status: 200,
+    response: JobStatus,
+  }),
+  endJob: endpoint({
+    operationId: 'endJob',
+    method: 'POST',
+    path: '/v1/jobs/{id}/end',
+    summary: 'The tool (or a supervisor) ends a job; the gateway peer and its credential are removed.',
+    auth: { device: 'optional', session: 'any' },
+    params: IdParams,
+    status: 200,
+    response: JobStatus,
+  }),
+  listJobs: endpoint({
+    operationId: 'listJobs',
+    method: 'GET',
+    path: '/v1/jobs',
+    summary: 'Supervisors: every job with its tool online/offline status from the gateway.',
+    auth: SUPERVISOR,
+    status: 200,
+    response: JobList,
+  }),
+  ...AMR_ENDPOINTS,
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -151,3 +151,68 @@ export const RevokeDeviceResponse = z.strictObject({
 export const IdParams = z.strictObject({ id: EntityId });
 export const DeviceParams = z.strictObject({ id: DeviceId });
 export const MeterParams = z.strictObject({ id: MeterId });
+
+// --- jobs (VPN provisioning, issue #4) --------------------------------------------------------
+
+/** A WireGuard public key as wg(8) prints it: 32 bytes, standard base64 with padding. */
+export const WireguardKey = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'a WireGuard key');
+/** An IPv6 address in text form (RFC 5952); the head-end sends it canonical. */
+export const Ipv6Text = z.string().min(2).max(45).regex(/^[0-9a-f:]+$/, 'an IPv6 address');
+/** An IPv6 prefix "address/length". */
+export const Ipv6PrefixText = z
+  .string()
+  .min(4)
+  .max(49)
+  .regex(/^[0-9a-f:]+\/\d{1,3}$/, 'an IPv6 prefix');
+export const StartJobRequest = z.strictObject({
+  workOrderId: EntityId,
+  /** The tool's WireGuard public key for this job (its private key stays in the tool's vault). */
+  wireguardPublicKey: WireguardKey,
+});
+export const ServiceAddress = z.strictObject({
+  /** Identifier the tool checks (e.g. the key server's EAP server id, ID_S). */
+  id: z.string().min(1).max(128),
+  /** Its IPv6 address behind the gateway, reached through the tunnel. */
+  address: Ipv6Text,
+  port: z.number().int().min(1).max(65_535),
+});
+export const JobConnection = z.strictObject({
+  jobId: EntityId,
+  workOrderId: EntityId,
+  deviceId: DeviceId,
+  gateway: z.strictObject({
+    /** "host:port" or "[ipv6]:port" of the gateway's UDP listener. */
+    endpoint: z.string().min(3).max(300),
+    publicKey: WireguardKey,
+    /** The gateway's own tunnel address (answers ICMPv6 echo). */
+    tunnelAddress: Ipv6Text,
+  }),
+  /** The tool's address inside the tunnel (/128). */
+  tunnelAddress: Ipv6Text,
+  /** The mesh /64 the tool roots for this job. */
+  meshPrefix: Ipv6PrefixText,
+  /** Prefixes the tool routes into the tunnel (its wg-quick AllowedIPs for the gateway peer). */
+  allowedIps: z.array(Ipv6PrefixText).min(1),
+  serviceProviderId: z.string().min(1).max(128),
+  keyServer: ServiceAddress,
+  amrServer: ServiceAddress,
+  startedAtMs: EpochMs,
+});
+export const JobState = z.enum(['active', 'ended']);
+export const JobStatus = z.strictObject({
+  jobId: EntityId,
+  workOrderId: EntityId,
+  deviceId: DeviceId,
+  workerId: EntityId,
+  state: JobState,
+  tunnelAddress: Ipv6Text,
+  meshPrefix: Ipv6PrefixText,
+  /** Whether the gateway has a live handshake with the tool (offline after REJECT_AFTER_TIME). */
+  online: z.boolean(),
+  lastHandshakeAtMs: EpochMs.nullable(),
+  startedAtMs: EpochMs,
+  endedAtMs: EpochMs.nullable(),
+  /** Why the job ended: 'ended-by-tool', 'ended-by-supervisor', 'device-revoked'. */
+  endReason: z.string().nullable(),
+});
+export const JobList = z.strictObject({ jobs: z.array(JobStatus) });

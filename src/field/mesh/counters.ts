@@ -65,6 +65,8 @@ export interface MeshRootCounters {
   drops: Record<MeshRootDropReason, number>;
   forwarded: ForwardCounters;
   transmit: Record<TransmitStatus, number>;
+  /** Join beacons the root sent (mesh-root.ts sendJoinBeacon). */
+  joinBeaconsSent: number;
   link: MeshLinkCounters;
   rpl: RplRootCounters;
   mle: LinkSyncCounters;

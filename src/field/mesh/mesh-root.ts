@@ -35,6 +35,7 @@ import {
   echoReplyFor,
 } from '../../stack/ipv6/index.ts';
 import { BROADCAST, MeshLink, type LinkDestination, type LinkMetadata } from '../../stack/mesh-link/index.ts';
+import { joinBeaconPacket } from '../../stack/mesh-link/join-beacon.ts';
 import { LinkSync, MLE_UDP_PORT, type LinkSyncOutput } from '../../stack/mle/index.ts';
 import { PANA_UDP_PORT, PanaRelay, type PanaEndpoint } from '../../stack/pana/index.ts';
 import {
@@ -110,12 +111,27 @@ export interface MeshRootOptions {
   countersIntervalMs?: number;
   /** Wait before MLE is tried again with a neighbour after a failed synchronisation (default 60 s). */
   linkSyncRetryMs?: number;
+  /**
+   * Join beacons (mesh-link/join-beacon.ts) every interval × U(0.5, 1), the first at `start()`
+   * (default JOIN_BEACON_INTERVAL_MS); 0 sends none.
+   */
+  joinBeaconIntervalMs?: number;
+  /** Whether beacons say Permit Join (default true: the root relays PANA for joiners). */
+  permitJoin?: boolean;
 }
+
+/**
+ * Join beacons of the root: a keyless meter hears nothing else it can read (DIOs are MAC-secured).
+ * 20 s × U(0.5, 1) keeps them under 0.1 % of the channel (one ~70-octet frame ≈ 6 ms at 100 kbps),
+ * the same interval joined meters use (hardware/sim/node METER_TIMING_DEFAULTS).
+ */
+export const JOIN_BEACON_INTERVAL_MS = 20_000;
 
 const RPL_TIMER_PREFIX = 'rpl:';
 const TIMER_MLE = 'mle';
 const TIMER_KEY_EXPIRY = 'key-expiry';
 const TIMER_COUNTERS = 'counters';
+const TIMER_BEACON = 'join-beacon';
 
 type Origin = 'mesh' | 'northbound' | 'self';
 
@@ -149,6 +165,11 @@ export class MeshRoot {
   private readonly transmitted = emptyTransmitCounters();
   private readonly countersIntervalMs: number;
   private readonly linkSyncRetryMs: number;
+  private readonly beaconIntervalMs: number;
+  private readonly permitJoin: boolean;
+  private readonly random: () => number;
+  private readonly paaAddress: Uint8Array;
+  private beaconsSent = 0;
   private countersSignature = '';
   private unsubscribe: (() => void)[] = [];
   private running = false;
@@ -169,6 +190,10 @@ export class MeshRoot {
     this.paa = { address: options.paaAddress.slice(), port: options.paaPort ?? PANA_UDP_PORT };
     this.countersIntervalMs = options.countersIntervalMs ?? 5000;
     this.linkSyncRetryMs = options.linkSyncRetryMs ?? 60_000;
+    this.beaconIntervalMs = options.joinBeaconIntervalMs ?? JOIN_BEACON_INTERVAL_MS;
+    this.permitJoin = options.permitJoin ?? true;
+    this.random = options.random;
+    this.paaAddress = options.paaAddress.slice();
     const randomBytes = options.randomBytes ?? ((n: number) => options.crypto.randomBytes(n));
     this.link = new MeshLink({
       crypto: options.crypto,
@@ -211,6 +236,7 @@ export class MeshRoot {
     this.unsubscribe.push(() => this.northbound.off('packet', onPacket));
     this.applyRpl(this.rpl.start(this.clock.now()));
     this.armCounters();
+    if (this.beaconIntervalMs > 0) this.timers.arm(TIMER_BEACON, this.clock.now());
   }
 
   /**
@@ -293,6 +319,7 @@ export class MeshRoot {
       drops: { ...this.drops },
       forwarded: { ...this.forwarded },
       transmit: { ...this.transmitted },
+      joinBeaconsSent: this.beaconsSent,
       link: structuredClone(this.link.counters),
       rpl: structuredClone(this.rpl.counters),
       mle: { ...this.sync.counters },
@@ -744,7 +771,24 @@ export class MeshRoot {
     } else if (name === TIMER_COUNTERS) {
       this.publishCounters();
       this.armCounters();
+    } else if (name === TIMER_BEACON) {
+      this.sendJoinBeacon(now);
+      this.timers.arm(TIMER_BEACON, now + this.beaconIntervalMs * (0.5 + 0.5 * this.random()));
     }
+  }
+
+  /** An unsecured MLE Advertisement naming the PAN, the prefix and the PAA (join-beacon.ts). */
+  private sendJoinBeacon(now: number): void {
+    if (this.link.activeKeyIndex === undefined) return; // nothing to join before the tool holds a key
+    const beacon = joinBeaconPacket({
+      source: this.extendedAddress,
+      panId: this.panId,
+      permitJoin: this.permitJoin,
+      meshPrefix: this.meshPrefix,
+      paaAddress: this.paaAddress,
+    });
+    this.beaconsSent++;
+    this.meshSend(now, encodePacket(beacon), BROADCAST, false);
   }
 
   private armKeyExpiry(): void {

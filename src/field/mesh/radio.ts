@@ -30,6 +30,16 @@ export interface ReceivedFrame {
 
 export interface MeshRadio {
   transmit(psdu: Uint8Array, options: TransmitOptions): Promise<TransmitStatus>;
+  /**
+   * The same with a completion callback, for radios driven by a discrete-event clock: a virtual
+   * scheduler runs its events back to back without letting promise continuations in between, so
+   * the next frame could not start until the run loop yields. When present the engine uses it.
+   */
+  transmitWithCallback?(
+    psdu: Uint8Array,
+    options: TransmitOptions,
+    done: (status: TransmitStatus) => void,
+  ): void;
   /** Registers a listener for received frames; returns its removal. */
   onFrame(listener: (frame: ReceivedFrame) => void): () => void;
   /** Largest PSDU the radio takes, FCS included (127 for O-QPSK, up to 2047 for SUN PHYs). */

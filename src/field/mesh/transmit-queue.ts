@@ -41,7 +41,9 @@ export class TransmitQueue {
   enqueue(d: QueuedDatagram): boolean {
     if (this.stopped || this.queue.length >= this.limit) return false;
     this.queue.push(d);
-    if (!this.busy) void this.pump();
+    if (this.busy) return true;
+    if (this.radio.transmitWithCallback) this.next();
+    else void this.pump();
     return true;
   }
 
@@ -49,6 +51,44 @@ export class TransmitQueue {
   stop(): void {
     this.stopped = true;
     this.queue.length = 0;
+  }
+
+  /** The callback path (radio.ts transmitWithCallback): one datagram, frame after frame. */
+  private next(): void {
+    const d = this.queue.shift();
+    if (!d || this.stopped) {
+      this.busy = false;
+      return;
+    }
+    this.busy = true;
+    const statuses: TransmitStatus[] = [];
+    const frame = (i: number): void => {
+      const psdu = d.psdus[i];
+      if (psdu === undefined || this.stopped) return this.finish(d, statuses);
+      let called = false;
+      const done = (status: TransmitStatus): void => {
+        if (called) return;
+        called = true;
+        statuses.push(status);
+        if (status !== 'sent') this.finish(d, statuses);
+        else frame(i + 1);
+      };
+      try {
+        this.radio.transmitWithCallback!(psdu, { ackRequest: d.ackRequest }, done);
+      } catch {
+        done('error'); // a driver failure must not stop the queue
+      }
+    };
+    frame(0);
+  }
+
+  private finish(d: QueuedDatagram, statuses: TransmitStatus[]): void {
+    if (this.stopped && statuses.length === 0) {
+      this.busy = false;
+      return;
+    }
+    this.report({ datagram: d, status: statuses[statuses.length - 1] ?? 'error', statuses });
+    this.next();
   }
 
   private async pump(): Promise<void> {

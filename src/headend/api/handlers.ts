@@ -16,6 +16,11 @@ export interface HandlerDeps {
   readonly readings: ReadingRepository;
   readonly ca: CertificateAuthority;
   readonly enrolments: EnrolmentService;
+  /**
+   * The whole revocation (gateway peer, key server, certificate: src/headend/jobs); without it the
+   * revoke endpoint revokes the certificate only.
+   */
+  readonly revocation?: { revoke(deviceId: string, actor: string): Promise<{ revokedSerials: string[] }> };
 }
 
 /** The identity the endpoint's auth guaranteed; a missing one is a programming error. */
@@ -155,6 +160,9 @@ export function registerHandlers(app: FastifyInstance, deps: HandlerDeps): void 
 
   registerEndpoint(app, E.revokeDevice, auth, async ({ params, caller }) => ({
     deviceId: params.id,
-    revokedSerials: await deps.enrolments.revoke(required(caller.account, 'account').id, params.id),
+    revokedSerials:
+      deps.revocation === undefined
+        ? await deps.enrolments.revoke(required(caller.account, 'account').id, params.id)
+        : (await deps.revocation.revoke(params.id, required(caller.account, 'account').id)).revokedSerials,
   }));
 }

@@ -21,6 +21,10 @@ import type { Clock, RandomSource } from '../access/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { errorBody, toApiError, ApiError } from './errors.ts';
 import { registerHandlers, type HandlerDeps } from './handlers.ts';
+import type { JobProvisioner } from '../jobs/index.ts';
+import { registerJobRoutes } from './job-routes.ts';
+import { registerConsole } from '../console/index.ts';
+import { registerAmrRoutes, type AmrApiDeps } from './amr-routes.ts';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 export const DEFAULT_SERVER_NAMES = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] } as const;
@@ -30,6 +34,10 @@ export interface ApiServerDeps extends HandlerDeps {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: Logger;
+  /** Job provisioning (issue #4); without it the job endpoints answer 404. */
+  readonly jobs?: JobProvisioner;
+  /** The AMR/DR server (issue #5); without it the read-result and DR endpoints answer 404. */
+  readonly amr?: AmrApiDeps;
   readonly bodyLimitBytes?: number;
   readonly serverNames?: { readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
 }
@@ -90,6 +98,9 @@ export async function createApiServer(deps: ApiServerDeps): Promise<ApiServer> {
   const openApi = buildOpenApiDocument(API_VERSION);
   app.get(OPENAPI_PATH, (_request, reply) => reply.send(openApi));
   registerHandlers(app, deps);
+  if (deps.jobs !== undefined) registerJobRoutes(app, { ...deps, jobs: deps.jobs });
+  if (deps.amr !== undefined) registerAmrRoutes(app, { ...deps, amr: deps.amr });
+  registerConsole(app);
 
   return {
     app,

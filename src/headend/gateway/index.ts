@@ -13,3 +13,4 @@ export type {
 } from './wireguard-gateway.ts';
 export { ServiceRoutes } from './service-routes.ts';
 export { echoReplyFor } from './echo-responder.ts';
+export { gatewayKeyFromMaster } from './gateway-key.ts';

@@ -10,7 +10,11 @@ export type {
   KeyServerStats,
   MeterJoined,
   MeterLeft,
+  ToolAuthenticated,
+  ToolLeft,
 } from './key-server.ts';
+export { ToolAuthentication, NodeTlsServerEngine, checkToolCertificate } from './tool-authentication.ts';
+export type { ToolAuthenticationOptions, ToolIdentity, IdentifyClient } from './tool-authentication.ts';
 export { MeterCredentials, meterIdP } from './meter-credentials.ts';
 export type { ImportCounts, ActiveMeter, MeterCredentialsDeps } from './meter-credentials.ts';
 export {
@@ -50,3 +54,5 @@ export { sealSecret, openSecret, SealedBoxError } from './sealed-box.ts';
 export { DatagramBudget, DEFAULT_DATAGRAM_BUDGET } from './datagram-budget.ts';
 export type { DatagramBudgetPolicy } from './datagram-budget.ts';
 export { endpointFromSocket, socketAddressOf, describeEndpoint } from './udp-endpoint.ts';
+export { UdpPanaTransport, nodeTimers } from './pana-transport.ts';
+export type { PanaTransport, PanaReceive, KeyServerTimers } from './pana-transport.ts';

@@ -11,14 +11,13 @@
  * Abuse limits: PanaPaa's PCI rate per PaC address (`pciRateLimit`) and pending-session cap, plus
  * a per-source datagram budget here (datagram-budget.ts).
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv4 } from 'node:net';
 import { createLogger, type Logger, type SecretBytes } from '../../log/index.ts';
 import { getCrypto, type CryptoProvider } from '../../stack/crypto/index.ts';
 import { createEapPskServer } from '../../stack/eap/index.ts';
 import {
   PANA_UDP_PORT,
   PanaPaa,
+  type PanaEndpoint,
   type PanaOutput,
   type PanaPaaEvent,
   type RetransmissionParams,
@@ -29,13 +28,16 @@ import { DatagramBudget, DEFAULT_DATAGRAM_BUDGET, type DatagramBudgetPolicy } fr
 import { MeterCredentials } from './meter-credentials.ts';
 import {
   NetworkKeyManager,
+  RotationInProgressError,
   SYSTEM_ACTOR,
   type NetworkKeyChange,
   type NetworkKeyPolicy,
 } from './network-keys.ts';
 import { SealedBoxError } from './sealed-box.ts';
+import { ToolAuthentication, type ToolAuthenticationOptions } from './tool-authentication.ts';
 import { ToolRegistry } from './tools.ts';
-import { describeEndpoint, endpointFromSocket, socketAddressOf } from './udp-endpoint.ts';
+import { nodeTimers, UdpPanaTransport, type KeyServerTimers, type PanaTransport } from './pana-transport.ts';
+import { describeEndpoint, socketAddressOf } from './udp-endpoint.ts';
 
 /** ID_S of the key server (RFC 4764 §5.1) unless configured. */
 export const DEFAULT_SERVER_ID = 'keyserver.fieldroot';
@@ -64,6 +66,17 @@ export interface KeyServerOptions {
   readonly keyPolicy?: Partial<NetworkKeyPolicy>;
   readonly refreshIntervalMs?: number;
   readonly retransmission?: RetransmissionParams;
+  /** PanaPaa's cap on sessions still authenticating (paa.ts maxPendingSessions). */
+  readonly maxPendingSessions?: number;
+  /** The datagram edge; default a UDP socket on `host`/`port`. The virtual system injects its own. */
+  readonly transport?: PanaTransport;
+  /** Timers; default Node's. The virtual system injects its scheduler (with `clock` to match). */
+  readonly timers?: KeyServerTimers;
+  /**
+   * EAP-TLS for tools (tool-authentication.ts): a PaC reached directly, not relayed, is a tool.
+   * Absent: every PaC gets EAP-PSK.
+   */
+  readonly toolAuthentication?: ToolAuthenticationOptions;
 }
 
 export interface MeterJoined {
@@ -80,9 +93,24 @@ export interface MeterLeft {
   readonly at: number;
 }
 
+/** A tool authenticated with EAP-TLS (`deviceId` from its certificate). */
+export interface ToolAuthenticated {
+  readonly deviceId: string;
+  readonly sessionId: number;
+  readonly at: number;
+}
+
+export interface ToolLeft {
+  readonly deviceId: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
 export interface KeyServerEvents {
   'meter-joined': MeterJoined;
   'meter-left': MeterLeft;
+  'tool-authenticated': ToolAuthenticated;
+  'tool-left': ToolLeft;
 }
 
 export interface KeyServerStats {
@@ -106,14 +134,22 @@ export class KeyServer {
   private readonly listeners: { [K in keyof KeyServerEvents]: Listener<KeyServerEvents[K]>[] } = {
     'meter-joined': [],
     'meter-left': [],
+    'tool-authenticated': [],
+    'tool-left': [],
   };
   /** Authenticated sessions of meters: session id → meter. */
   private readonly meterSessions = new Map<number, { meterId: string; eui64: string; idP: string }>();
+  /** Open PANA sessions of tools (EAP-TLS): session id → device id; ended by `revokeTool`. */
+  private readonly toolSessions = new Map<number, string>();
+  /** Tools revoked while this server runs (the registry keeps them across restarts). */
+  private readonly revokedTools = new Set<string>();
   /** Why the key server itself ended a session (reported in meter-left). */
   private readonly leaveReasons = new Map<number, string>();
-  private socket: Socket | undefined;
-  private family: 'udp4' | 'udp6' = 'udp6';
-  private timer: NodeJS.Timeout | undefined;
+  private readonly toolAuth: ToolAuthentication | undefined;
+  private transport: PanaTransport | undefined;
+  private readonly timers: KeyServerTimers;
+  private timer: unknown;
+  private tickQueued = false;
   private nextRefreshAt = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private auditChain: Promise<void> = Promise.resolve();
@@ -124,6 +160,7 @@ export class KeyServer {
 
   private constructor(private readonly o: KeyServerOptions) {
     this.clock = o.clock ?? systemClock;
+    this.timers = o.timers ?? nodeTimers;
     const random = o.random ?? systemRandom;
     const crypto = o.crypto ?? getCrypto();
     this.log = o.logger ?? createLogger('headend.keys');
@@ -145,15 +182,25 @@ export class KeyServer {
     });
     this.budget = new DatagramBudget(o.datagramBudget ?? DEFAULT_DATAGRAM_BUDGET);
     const idS = new TextEncoder().encode(o.serverId ?? DEFAULT_SERVER_ID);
+    const toolAuth = o.toolAuthentication
+      ? new ToolAuthentication(
+          { ...o.toolAuthentication, isRevoked: (deviceId) => this.isToolRevoked(deviceId) },
+          this.log,
+        )
+      : undefined;
+    this.toolAuth = toolAuth;
     this.paa = new PanaPaa({
       crypto,
       random,
-      createEapServer: () =>
-        createEapPskServer({ crypto, idS, random, lookupPsk: (idP) => this.lookupPsk(idP) }),
+      createEapServer: (context) =>
+        toolAuth?.serves(context)
+          ? toolAuth.createServer(context, random, () => this.resumeEap(context.sessionId))
+          : createEapPskServer({ crypto, idS, random, lookupPsk: (idP) => this.lookupPsk(idP) }),
       networkKeys: () => this.keys.currentKeys(),
       sessionLifetime: o.sessionLifetimeS ?? DEFAULT_SESSION_LIFETIME_S,
       ...(o.pciRateLimit ? { pciRateLimit: o.pciRateLimit } : {}),
       ...(o.retransmission ? { retransmission: o.retransmission } : {}),
+      ...(o.maxPendingSessions !== undefined ? { maxPendingSessions: o.maxPendingSessions } : {}),
     });
   }
 
@@ -186,8 +233,7 @@ export class KeyServer {
 
   /** The bound address and port. */
   address(): { address: string; port: number } {
-    const a = this.socket!.address();
-    return { address: a.address, port: a.port };
+    return this.transport!.address();
   }
 
   stats(): KeyServerStats {
@@ -220,6 +266,40 @@ export class KeyServer {
     });
   }
 
+  /**
+   * Revokes a tool (issue #4 §7; a lost or stolen tablet): from now on `isToolRevoked` is true,
+   * so the EAP-TLS hook refuses it; its PANA sessions (`toolSessions`) are terminated (PTR); and
+   * a network key rotation starts, because the tool held the current key: every meter it served
+   * gets the next key by PNR and the old one stays accepted only for the policy's grace period.
+   * Resolves with the index of the announced key (null when a rotation was already under way:
+   * that one already replaces the key the tool held).
+   */
+  revokeTool(deviceId: string, actor: string, reason = 'revoked'): Promise<{ keyIndex: number | null }> {
+    this.revokedTools.add(deviceId);
+    return this.serial(async () => {
+      await this.tools.revoke(deviceId, actor, reason);
+      const now = this.clock();
+      for (const [sessionId, tool] of this.toolSessions) {
+        if (tool !== deviceId) continue;
+        this.toolSessions.delete(sessionId);
+        this.apply(this.paa.terminate(now, sessionId));
+      }
+      try {
+        this.applyKeyChanges(await this.keys.rotate(now, `tool ${deviceId} revoked`, actor));
+        return { keyIndex: this.keys.announcedIndex ?? null };
+      } catch (err) {
+        if (!(err instanceof RotationInProgressError)) throw err;
+        this.schedule();
+        return { keyIndex: null };
+      }
+    });
+  }
+
+  /** Whether the tool was revoked (checked by the tool's EAP-TLS authentication before success). */
+  isToolRevoked(deviceId: string): boolean {
+    return this.revokedTools.has(deviceId);
+  }
+
   /** Re-reads the registry and the key table now (after an import by this process, say). */
   refresh(): Promise<void> {
     return this.serial(() => this.refreshNow());
@@ -238,11 +318,11 @@ export class KeyServer {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    const socket = this.socket;
-    this.socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    const transport = this.transport;
+    this.transport = undefined;
+    if (transport) await transport.close();
     await this.idle();
     this.keys.wipe();
     this.log.info('key server stopped');
@@ -251,47 +331,111 @@ export class KeyServer {
   // -------------------------------------------------------------------------------------------
 
   private async listen(host: string, port: number): Promise<void> {
-    this.family = isIPv4(host) ? 'udp4' : 'udp6';
-    const socket = createSocket({ type: this.family, reuseAddr: false });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ address: host, port }, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', (err) => this.log.error('PANA socket error', { error: err }));
-    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
-    this.socket = socket;
+    const transport = this.o.transport ?? new UdpPanaTransport(host, port, this.log);
+    await transport.open((bytes, from) => this.onDatagram(bytes, from));
+    this.transport = transport;
     this.log.info('key server listening', { ...this.address(), meters: this.credentials.activeCount });
     this.schedule();
   }
 
-  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+  private onDatagram(bytes: Uint8Array, from: PanaEndpoint): void {
     if (this.stopped) return;
     this.received++;
     const now = this.clock();
-    if (!this.budget.admit(rinfo.address, now)) {
+    const source = socketAddressOf(from, 'udp6');
+    if (!this.budget.admit(source, now)) {
       this.overBudget++;
-      const last = this.budgetWarned.get(rinfo.address);
+      const last = this.budgetWarned.get(source);
       if (last === undefined || now - last >= 60_000) {
         if (this.budgetWarned.size > 1024) this.budgetWarned.clear();
-        this.budgetWarned.set(rinfo.address, now);
-        this.log.warn('datagram budget exceeded; dropping', { source: rinfo.address });
+        this.budgetWarned.set(source, now);
+        this.log.warn('datagram budget exceeded; dropping', { source });
       }
       return;
     }
     let out: PanaOutput<PanaPaaEvent>;
     try {
-      const from = endpointFromSocket(rinfo.address, rinfo.port);
-      out = this.paa.receive(now, from, new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+      out = this.paa.receive(now, from, bytes);
     } catch (err) {
       // PanaPaa throws only on a bug; one bad datagram must not stop the key server.
-      this.log.error('PANA input failed', { error: err, source: rinfo.address });
+      this.log.error('PANA input failed', { error: err, source });
       return;
     }
     this.apply(out);
     this.schedule();
+  }
+
+  /** An EAP-TLS engine has settled: PanaPaa sends what its method owed. */
+  private resumeEap(sessionId: number): void {
+    if (this.stopped) return;
+    this.apply(this.paa.resumeEap(this.clock(), sessionId));
+    this.schedule();
+  }
+
+  /** Tool sessions are audited by device id, apart from meters (no meter registry lookups). */
+  private onToolEvent(
+    e: Exclude<PanaPaaEvent, { type: 'key-delivered' }>,
+    deviceId: string | undefined,
+  ): void {
+    const at = this.clock();
+    const subject = deviceId ?? null;
+    if (e.type === 'authenticated') {
+      const via = describeEndpoint(e.pacAddress);
+      if (deviceId === undefined || this.isToolRevoked(deviceId)) {
+        // Revoked between its certificate check and its PAN-C: end the session it just opened.
+        this.leaveReasons.set(e.sessionId, 'revoked');
+        this.apply(this.paa.terminate(at, e.sessionId));
+        return;
+      }
+      this.toolSessions.set(e.sessionId, deviceId);
+      this.log.info('tool authenticated', { deviceId, sessionId: e.sessionId, via });
+      this.auditLater({
+        atMs: at,
+        actor: subject,
+        action: e.reauthentication ? 'pana.tool-reauthenticate' : 'pana.tool-authenticate',
+        outcome: 'allowed',
+        subject,
+        reason: null,
+        detail: { sessionId: e.sessionId, via, method: 'eap-tls' },
+      });
+      if (this.keys.announcedIndex !== undefined) this.apply(this.paa.rekey(at, e.sessionId));
+      if (!e.reauthentication) this.emit('tool-authenticated', { deviceId, sessionId: e.sessionId, at });
+      return;
+    }
+    this.toolAuth?.forget(e.sessionId);
+    if (e.type === 'rejected') {
+      const via = describeEndpoint(e.pacAddress);
+      this.log.warn('tool authentication refused', {
+        deviceId,
+        sessionId: e.sessionId,
+        via,
+        reason: e.reason,
+      });
+      this.auditLater({
+        atMs: at,
+        actor: subject,
+        action: 'pana.tool-authenticate',
+        outcome: 'denied',
+        subject,
+        reason: e.reason,
+        detail: { sessionId: e.sessionId, via, method: 'eap-tls' },
+      });
+      return;
+    }
+    const reason = this.leaveReasons.get(e.sessionId) ?? e.reason;
+    this.leaveReasons.delete(e.sessionId);
+    this.toolSessions.delete(e.sessionId);
+    this.log.info('tool PANA session ended', { deviceId, sessionId: e.sessionId, reason });
+    this.auditLater({
+      atMs: at,
+      actor: SYSTEM_ACTOR,
+      action: 'pana.tool-session-end',
+      outcome: 'done',
+      subject,
+      reason,
+      detail: { sessionId: e.sessionId },
+    });
+    if (deviceId !== undefined) this.emit('tool-left', { deviceId, reason, at });
   }
 
   private lookupPsk(idP: Uint8Array): Uint8Array | undefined {
@@ -310,16 +454,16 @@ export class KeyServer {
 
   private apply(out: PanaOutput<PanaPaaEvent>): void {
     for (const d of out.send) {
-      const socket = this.socket;
-      if (!socket) break;
-      socket.send(d.bytes, d.to.port, socketAddressOf(d.to, this.family), (err) => {
-        if (err) this.log.debug('PANA send failed', { error: err, to: describeEndpoint(d.to) });
-      });
+      const transport = this.transport;
+      if (!transport) break;
+      transport.send(d.bytes, d.to);
     }
     for (const e of out.events) this.onPaaEvent(e);
   }
 
   private onPaaEvent(e: PanaPaaEvent): void {
+    const tool = e.type === 'key-delivered' ? undefined : this.toolAuth?.session(e.sessionId);
+    if (tool && e.type !== 'key-delivered') return this.onToolEvent(e, tool.deviceId);
     const at = this.clock();
     switch (e.type) {
       case 'authenticated': {
@@ -454,12 +598,33 @@ export class KeyServer {
   private schedule(): void {
     if (this.stopped) return;
     const now = this.clock();
-    const due = [this.paa.nextDeadline(), this.keys.nextDeadline(), this.nextRefreshAt].filter(
-      (d): d is number => d !== undefined,
-    );
+    // While a refresh/key step is queued its deadlines are its own business (no busy re-firing).
+    const async = this.tickQueued ? [] : [this.keys.nextDeadline(), this.nextRefreshAt];
+    const due = [this.paa.nextDeadline(), ...async].filter((d): d is number => d !== undefined);
     const wait = Math.min(MAX_TIMER_MS, Math.max(0, Math.min(...due) - now));
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.serial(() => this.tick()), wait);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = this.timers.setTimeout(() => this.onTimer(), wait);
+  }
+
+  /**
+   * PANA retransmissions run at once, in the timer's own turn (a virtual clock runs no promise
+   * continuations between its events); registry refresh and key changes wait their turn in order.
+   */
+  private onTimer(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const now = this.clock();
+    this.apply(this.paa.poll(now));
+    const keyDue = this.keys.nextDeadline();
+    if (!this.tickQueued && (now >= this.nextRefreshAt || (keyDue !== undefined && now >= keyDue))) {
+      this.tickQueued = true;
+      const after = (): void => {
+        this.tickQueued = false;
+        this.schedule();
+      };
+      this.serial(() => this.tick()).then(after, after); // a failure is logged by serial()
+    }
+    this.schedule();
   }
 
   private async tick(): Promise<void> {

@@ -15,3 +15,6 @@ export { ROLES } from './repositories.ts';
 export type * from './repositories.ts';
 export { openHeadendStore } from './store.ts';
 export type { HeadendStore } from './store.ts';
+export { DR_ACTIONS } from './amr.ts';
+export type * from './amr.ts';
+export { createSqliteAmrRepository } from './sqlite/amr.ts';

@@ -223,7 +223,13 @@ export type ReadExceptionReason =
   | 'not-joined'
   | 'rejected'
   | 'decode-error'
-  | 'out-of-range';
+  | 'out-of-range'
+  /** The register decreased and no rollover past 10^D7 explains it (AMR validation). */
+  | 'register-backwards'
+  /** The register rolled over past 10^D7 − 1; the reading is stored, billing is told. */
+  | 'register-rollover'
+  /** E7, or the average power since the last read, is beyond what the supply can carry. */
+  | 'implausible-power';
 
 export interface ReadException {
   readonly meterId: string;

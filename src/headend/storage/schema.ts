@@ -183,6 +183,28 @@ CREATE TABLE network_keys (
 CREATE UNIQUE INDEX network_keys_one_live_per_state ON network_keys (state) WHERE state <> 'retired';
 `;
 
+/**
+ * AMR/DR (src/headend/amr): demand-response authorisations a supervisor issues for one meter and
+ * one action; a tool's DR command consumes one (single use, before expiry). The command's result
+ * goes to the append-only audit log, not here.
+ */
+const V3_DR_AUTHORISATIONS = `
+CREATE TABLE dr_authorisations (
+  id TEXT PRIMARY KEY,
+  meter_id TEXT NOT NULL REFERENCES meters (meter_id),
+  action TEXT NOT NULL CHECK (action IN ('disconnect', 'reconnect', 'load-limit')),
+  load_limit_w INTEGER CHECK (load_limit_w IS NULL OR load_limit_w >= 0),
+  issued_by TEXT NOT NULL,
+  issued_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL CHECK (expires_at_ms > issued_at_ms),
+  used_at_ms INTEGER,
+  used_by TEXT,
+  CHECK ((action = 'load-limit') = (load_limit_w IS NOT NULL))
+) STRICT;
+CREATE INDEX dr_authorisations_by_meter ON dr_authorisations (meter_id, issued_at_ms);
+CREATE INDEX read_exceptions_by_time ON read_exceptions (at_ms);
+`;
+
 export const HEADEND_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -197,6 +219,13 @@ export const HEADEND_MIGRATIONS: readonly Migration[] = [
     description: 'key server: meter credentials (sealed PSKs), tools, network keys',
     up: (db) => {
       db.exec(V2_KEY_SERVER);
+    },
+  },
+  {
+    version: 3,
+    description: 'AMR/DR: demand-response authorisations; read exceptions by time',
+    up: (db) => {
+      db.exec(V3_DR_AUTHORISATIONS);
     },
   },
 ];

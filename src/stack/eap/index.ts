@@ -5,3 +5,7 @@ export * from './tls.ts';
 export * from './method.ts';
 export * from './psk-peer.ts';
 export * from './psk-server.ts';
+export * from './tls-engine.ts';
+export * from './tls-fragments.ts';
+export * from './tls-peer.ts';
+export * from './tls-server.ts';

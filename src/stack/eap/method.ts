@@ -4,6 +4,11 @@
  * exported keys, RFC 3748 §7.10) or failure. EAP-PSK (psk-peer.ts, psk-server.ts) implements it;
  * EAP-TLS plugs in behind the same interfaces.
  *
+ * Asynchronous methods (EAP-TLS, whose TLS engine lives at the edge and answers later) return a
+ * step with `pending` instead of an answer; when the edge learns that the engine has settled it
+ * asks the lower layer to resume (PanaPac.resumeEap, PanaPaa.resumeEap), which calls `resume()`
+ * and carries on with the step it returns exactly as if `receive()` had returned it.
+ *
  * Retransmission is not the method's business: over PANA the lower layer is reliable (RFC 5191 §5.1
  * retransmits PANA requests and replays cached answers), so the authenticator never retransmits an
  * EAP Request itself (RFC 3748 §4.3 lets the lower layer take that role).
@@ -28,6 +33,11 @@ export interface EapStep {
   outcome?: EapOutcome;
   /** The input was silently discarded (RFC 3748 §4.1, §7.2): why, for the drop counter. */
   discarded?: string;
+  /**
+   * The input was accepted and the answer comes later: the lower layer keeps the request it is
+   * answering and calls `resume()` when the edge says the method is ready.
+   */
+  pending?: true;
 }
 
 /** The peer (supplicant) side: the meter or the tool. */
@@ -36,6 +46,10 @@ export interface EapPeerMethod {
   readonly type: number;
   /** Feeds a received EAP Request, Success or Failure packet (whole packet bytes). */
   receive(packet: Uint8Array): EapStep;
+  /** After a `pending` step: the step now ready, or undefined while the method is still busy. */
+  resume?(): EapStep | undefined;
+  /** Releases what the method holds (an edge TLS engine); the lower layer calls it when done. */
+  dispose?(): void;
   /** Packets discarded so far, by reason. */
   readonly discards: ReadonlyMap<string, number>;
 }
@@ -47,6 +61,10 @@ export interface EapServerMethod {
   start(): EapStep;
   /** Feeds a received EAP Response (whole packet bytes). */
   receive(packet: Uint8Array): EapStep;
+  /** After a `pending` step: the step now ready, or undefined while the method is still busy. */
+  resume?(): EapStep | undefined;
+  /** Releases what the method holds (an edge TLS engine); the lower layer calls it when done. */
+  dispose?(): void;
   /** The peer's identity once the method has learned it (ID_P for EAP-PSK), for events. */
   readonly peerId: Uint8Array | undefined;
   readonly discards: ReadonlyMap<string, number>;

@@ -11,7 +11,7 @@
  * Outputs: datagrams, events and `nextDeadline()`; drops are counted in `drops`.
  */
 import type { CryptoProvider } from '../crypto/provider.ts';
-import type { EapServerMethod, RandomBytes } from '../eap/method.ts';
+import type { EapServerMethod, EapStep, RandomBytes } from '../eap/method.ts';
 import { DecodeError, toHex } from '../wire/index.ts';
 import { decodePanaMessage, encodePanaMessage, getPanaAvp } from './codec.ts';
 import type { PanaAvp, PanaMessage } from './codec.ts';
@@ -46,8 +46,12 @@ export interface NetworkKey {
 export interface PanaPaaOptions {
   crypto: CryptoProvider;
   random: RandomBytes;
-  /** A fresh EAP server for each (re-)authentication. */
-  createEapServer: () => EapServerMethod;
+  /**
+   * A fresh EAP server for each (re-)authentication. The context says which session it serves
+   * (an asynchronous method's edge resumes it with `resumeEap(now, sessionId)`) and whether the
+   * PaC is relayed (a meter, through a PRE) or reached directly (the tool, through the tunnel).
+   */
+  createEapServer: (context: EapServerContext) => EapServerMethod;
   /** The key in force, and the one announced for the next rotation if any. */
   networkKeys: () => { current: NetworkKey; next?: NetworkKey };
   /** Session-Lifetime sent in PAR-C, seconds (RFC 5191 §8.8). */
@@ -59,6 +63,14 @@ export interface PanaPaaOptions {
   pciRateLimit?: { max: number; windowMs: number };
   /** Sessions still authenticating at once (default 1024): beyond, PCIs are dropped. */
   maxPendingSessions?: number;
+}
+
+/** What `createEapServer` is told about the session it serves. */
+export interface EapServerContext {
+  sessionId: number;
+  pac: PanaEndpoint;
+  /** The relay (RFC 6345 PRE) the session was last reached through; undefined when direct. */
+  relay: PanaEndpoint | undefined;
 }
 
 export type PanaPaaEvent =
@@ -116,6 +128,8 @@ interface Session {
   paaNonce?: Uint8Array;
   pacNonce?: Uint8Array;
   eap?: EapServerMethod;
+  /** An asynchronous EAP server owes its next step (EapStep.pending). */
+  eapBusy?: boolean;
   sa?: PanaSecurityAssociation;
   /** The SA of a PAR-C sent and not yet confirmed by PAN-C. */
   pendingSa?: PanaSecurityAssociation;
@@ -255,6 +269,28 @@ export class PanaPaa {
         keyIndex: key.index,
       };
     });
+  }
+
+  /**
+   * The edge's asynchronous EAP server of `sessionId` is ready (method.ts): sends the PAR or
+   * PAR-C it owed. Harmless when nothing is pending or the method is still busy.
+   */
+  resumeEap(now: number, sessionId: number): Out {
+    const out = emptyOutput<PanaPaaEvent>();
+    const s = this.table.get(sessionId);
+    if (!s || !s.eapBusy || !s.eap?.resume) return out;
+    const step = s.eap.resume();
+    if (!step || step.pending) return out;
+    s.eapBusy = false;
+    if (step.discarded) {
+      // The PAN was already taken; nothing to retransmit, so the authentication cannot go on.
+      this.drop(out, `EAP: ${step.discarded}`);
+      this.reject(s, out, `EAP: ${step.discarded}`);
+      return out;
+    }
+    s.peerId = s.eap.peerId ?? s.peerId;
+    this.continueEap(now, s, step, out);
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -438,7 +474,9 @@ export class PanaPaa {
   /** RFC 5191 §4.1 / §4.3: EAP in PARs, the first with the PAA Nonce. */
   private startEap(now: number, s: Session, out: Out): void {
     s.state = s.sa ? 'reauthenticating' : 'authenticating';
-    s.eap = this.o.createEapServer();
+    s.eap?.dispose?.();
+    s.eapBusy = false;
+    s.eap = this.o.createEapServer({ sessionId: s.id, pac: s.pac, relay: s.relay });
     s.paaNonce = this.o.random(PANA_NONCE_LENGTH);
     s.pacNonce = undefined;
     s.authDeadline = now + (this.o.authenticationTimeout ?? PANA_MESH_AUTHENTICATION_TIMEOUT);
@@ -539,6 +577,15 @@ export class PanaPaa {
     s.relay = relay;
     s.peerId = s.eap!.peerId ?? s.peerId;
     this.finish(now, s, out, false);
+    if (step.pending) {
+      s.eapBusy = true;
+      return;
+    }
+    this.continueEap(now, s, step, out);
+  }
+
+  /** After the EAP server's step for the last PAN: the next PAR, or the PAR-C. */
+  private continueEap(now: number, s: Session, step: EapStep, out: Out): void {
     if (!step.outcome) {
       const eap = step.send!;
       this.enqueue(now, s, out, 'par', PANA_MESSAGE_TYPE.AUTH, (sequence) => ({
@@ -627,6 +674,7 @@ export class PanaPaa {
       if (s.sa && !s.sa.verify(bytes)) return void this.drop(out, 'AUTH does not verify');
       this.finish(now, s, out, false);
       this.table.delete(s.id);
+      s.eap?.dispose?.();
       s.sa?.wipe();
       return;
     }
@@ -639,6 +687,7 @@ export class PanaPaa {
     s.sa = sa;
     s.pendingSa = undefined;
     s.completing = undefined;
+    s.eap?.dispose?.();
     s.state = 'open';
     s.authDeadline = undefined;
     s.lifetimeEnd = now + this.o.sessionLifetime * 1000;
@@ -717,6 +766,7 @@ export class PanaPaa {
 
   private reject(s: Session, out: Out, reason: string): void {
     this.table.delete(s.id);
+    s.eap?.dispose?.();
     s.retx.stop();
     s.sa?.wipe();
     s.pendingSa?.wipe();
@@ -726,6 +776,7 @@ export class PanaPaa {
 
   private remove(s: Session, out: Out, reason: string): void {
     this.table.delete(s.id);
+    s.eap?.dispose?.();
     s.retx.stop();
     s.sa?.wipe();
     s.pendingSa?.wipe();

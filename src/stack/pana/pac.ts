@@ -13,7 +13,7 @@
  * counted (`drops`); AUTH is always checked before the Encr-Encap is opened.
  */
 import type { CryptoProvider } from '../crypto/provider.ts';
-import type { EapKeys, EapPeerMethod, RandomBytes } from '../eap/method.ts';
+import type { EapKeys, EapPeerMethod, EapStep, RandomBytes } from '../eap/method.ts';
 import { bytesEqual, DecodeError } from '../wire/index.ts';
 import { decodePanaMessage, encodePanaMessage, getPanaAvp } from './codec.ts';
 import type { PanaAvp, PanaMessage } from './codec.ts';
@@ -93,6 +93,8 @@ export class PanaPac {
   private iPar: Uint8Array | undefined;
   private iPan: Uint8Array | undefined;
   private eap: EapPeerMethod | undefined;
+  /** A PAR whose EAP answer an asynchronous method still owes (EapStep.pending). */
+  private awaitingEap: { msg: PanaMessage; bytes: Uint8Array; paaNonce: Uint8Array | undefined } | undefined;
   private paaNonce: Uint8Array | undefined;
   private pacNonce: Uint8Array | undefined;
   private sa: PanaSecurityAssociation | undefined;
@@ -174,6 +176,16 @@ export class PanaPac {
     ]);
   }
 
+  /**
+   * Ends the session locally without telling the PAA (the edge is shutting down or has learned
+   * from elsewhere that the tool is cut off): keys and the EAP method are wiped at once.
+   */
+  abort(reason: string): Out {
+    const out = emptyOutput<PanaPacEvent>();
+    if (this.current !== 'idle') this.close(out, 'terminated', reason);
+    return out;
+  }
+
   private request(now: number, kind: Outstanding['kind'], type: number, flags: number, avps: PanaAvp[]): Out {
     const out = emptyOutput<PanaPacEvent>();
     if (this.current !== 'open' || !this.sa) throw new Error(`no open PANA session (${this.current})`);
@@ -223,6 +235,27 @@ export class PanaPac {
       const r = this.reauthenticate(now);
       out.send.push(...r.send);
     }
+    return out;
+  }
+
+  /**
+   * The edge's asynchronous EAP method is ready (method.ts): answers the PAR it was working on.
+   * Harmless when nothing is pending or the method is still busy.
+   */
+  resumeEap(now: number): Out {
+    const out = emptyOutput<PanaPacEvent>();
+    const waiting = this.awaitingEap;
+    if (!waiting || !this.eap?.resume) return out;
+    const step = this.eap.resume();
+    if (!step) return out;
+    this.awaitingEap = undefined;
+    if (step.pending) {
+      this.awaitingEap = waiting;
+      return out;
+    }
+    if (waiting.msg.flags & PANA_FLAG.COMPLETE)
+      this.continueParComplete(now, waiting.msg, waiting.bytes, step, out);
+    else this.continuePar(now, waiting.msg, waiting.paaNonce, step, out);
     return out;
   }
 
@@ -287,8 +320,9 @@ export class PanaPac {
       const isComplete = (msg.flags & PANA_FLAG.COMPLETE) !== 0;
       if (this.sa && !isComplete && !this.sa.verify(bytes))
         return void this.drop(out, 'AUTH does not verify');
+      if (this.awaitingEap) return void this.drop(out, 'PAR while the EAP method is busy');
       if (isComplete) return this.onParComplete(now, msg, bytes, out);
-      return this.onPar(now, msg, out);
+      return this.onPar(now, msg, bytes, out);
     }
     // PNR and PTR need the SA.
     if (!this.sa || (this.current !== 'open' && this.current !== 'reauthenticating')) {
@@ -337,7 +371,7 @@ export class PanaPac {
     this.pciRetx.stop();
     this.iPar = bytes.slice();
     this.current = 'authenticating';
-    this.eap = this.o.createEapPeer();
+    this.replaceEap();
     this.iPan = this.answer(
       msg,
       PANA_MESSAGE_TYPE.AUTH,
@@ -352,14 +386,32 @@ export class PanaPac {
     this.authDeadline = now + (this.o.authenticationTimeout ?? PANA_MESH_AUTHENTICATION_TIMEOUT);
   }
 
-  private onPar(now: number, msg: PanaMessage, out: Out): void {
+  private onPar(now: number, msg: PanaMessage, bytes: Uint8Array, out: Out): void {
     // RFC 5191 §4.1: the first PAR/PAN pair of an authentication carries the Nonces.
     const paaNonce = this.paaNonce ? undefined : getPanaAvp(msg, 'nonce')?.nonce;
     if (!this.paaNonce && !paaNonce) return void this.drop(out, 'first PAR without a Nonce');
-    const avps: PanaAvp[] = [];
     const eapAvp = getPanaAvp(msg, 'eap-payload');
-    if (eapAvp) {
-      const step = this.eap!.receive(eapAvp.eap);
+    const step = eapAvp ? this.eap!.receive(eapAvp.eap) : undefined;
+    if (step?.pending) return this.awaitEap(now, msg, bytes, paaNonce);
+    this.continuePar(now, msg, paaNonce, step, out);
+  }
+
+  /** RFC 5191 §5.1: the PAR is taken (a retransmission is not answered twice) and answered later. */
+  private awaitEap(now: number, msg: PanaMessage, bytes: Uint8Array, paaNonce: Uint8Array | undefined): void {
+    this.awaitingEap = { msg, bytes: bytes.slice(), paaNonce: paaNonce?.slice() };
+    this.rx.accepted(msg.sequence);
+    this.authDeadline = now + (this.o.authenticationTimeout ?? PANA_MESH_AUTHENTICATION_TIMEOUT);
+  }
+
+  private continuePar(
+    now: number,
+    msg: PanaMessage,
+    paaNonce: Uint8Array | undefined,
+    step: EapStep | undefined,
+    out: Out,
+  ): void {
+    const avps: PanaAvp[] = [];
+    if (step) {
       if (step.discarded) return void this.drop(out, `EAP: ${step.discarded}`);
       if (step.send) avps.push({ kind: 'eap-payload', eap: step.send });
     }
@@ -376,10 +428,22 @@ export class PanaPac {
     const result = getPanaAvp(msg, 'result-code');
     if (!result) return void this.drop(out, 'PAR-C without Result-Code');
     const eapAvp = getPanaAvp(msg, 'eap-payload');
+    const step = eapAvp ? this.eap!.receive(eapAvp.eap) : undefined;
+    if (step?.pending) return this.awaitEap(now, msg, bytes, undefined);
+    this.continueParComplete(now, msg, bytes, step, out);
+  }
+
+  private continueParComplete(
+    now: number,
+    msg: PanaMessage,
+    bytes: Uint8Array,
+    step: EapStep | undefined,
+    out: Out,
+  ): void {
+    const result = getPanaAvp(msg, 'result-code')!;
     let keys: EapKeys | undefined;
     let eapFailure: string | undefined;
-    if (eapAvp) {
-      const step = this.eap!.receive(eapAvp.eap);
+    if (step) {
       if (step.discarded) return void this.drop(out, `EAP: ${step.discarded}`);
       if (step.outcome?.result === 'success') keys = step.outcome.keys;
       else if (step.outcome?.result === 'failure') eapFailure = step.outcome.reason;
@@ -503,10 +567,17 @@ export class PanaPac {
   /** RFC 5191 §4.3: the PAA now runs EAP again in PARs (new Nonces, new Key-Id). */
   private enterReauthentication(now: number): void {
     this.current = 'reauthenticating';
-    this.eap = this.o.createEapPeer();
+    this.replaceEap();
     this.paaNonce = undefined;
     this.pacNonce = undefined;
     this.authDeadline = now + (this.o.authenticationTimeout ?? PANA_MESH_AUTHENTICATION_TIMEOUT);
+  }
+
+  /** A fresh EAP peer; the previous one (an edge TLS engine, say) is released. */
+  private replaceEap(): void {
+    this.eap?.dispose?.();
+    this.awaitingEap = undefined;
+    this.eap = this.o.createEapPeer();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -551,6 +622,8 @@ export class PanaPac {
     this.authDeadline = undefined;
     this.reauthDue = undefined;
     this.lifetimeEnd = undefined;
+    this.awaitingEap = undefined;
+    this.eap?.dispose?.();
     this.sa?.wipe();
     this.sa = undefined;
     this.key?.key.fill(0);

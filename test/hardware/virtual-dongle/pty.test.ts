@@ -17,7 +17,7 @@ import { LoopbackRadio } from '../../../hardware/virtual-dongle/loopback-radio.t
 import { VirtualRcp } from '../../../hardware/virtual-dongle/rcp.ts';
 import { createPtyPair } from '../../../hardware/virtual-dongle/pty.ts';
 import { startVirtualDongleOnPty } from '../../../hardware/virtual-dongle/virtual-dongle.ts';
-import { CONFIG, waitFor } from '../spinel/helpers.ts';
+import { CONFIG, noise, waitFor } from '../spinel/helpers.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const quiet = () => createLogger('test.pty', { level: 'error', sink: memorySink() });
@@ -124,6 +124,41 @@ test('unplug (socat killed) and replug at the same path: the supervisor reconnec
     states.filter((s) => s === 'connected' || s === 'unplugged'),
     ['connected', 'unplugged', 'connected'],
   );
+});
+
+test('line noise through the real pty: random bytes and a bad-FCS frame between received frames are counted and survived', async (t) => {
+  const radio = new LoopbackRadio();
+  const vd = await startVirtualDongleOnPty({ rcp: { radio } });
+  t.after(() => vd.close());
+  const link = await SerialPortLink.open(vd.hostPath, { baudRate: 460_800 });
+  const dongle = new SpinelDongle({ link, logger: quiet() });
+  t.after(() => dongle.close());
+  await dongle.start(CONFIG);
+  const frames: ReceivedFrame[] = [];
+  dongle.on('frame', (f) => frames.push(f));
+
+  // A bad-FCS HDLC frame: what a corrupted STREAM_RAW looks like on the line.
+  const badFcs = Uint8Array.of(0x7e, 0x80, 0x06, 0x71, 0x01, 0x02, 0x00, 0x00, 0x7e);
+  const N = 40;
+  for (let i = 0; i < N; i++) {
+    vd.rcp.writeRaw(noise(i + 7, 1 + ((i * 53) % 89)));
+    if (i % 10 === 0) vd.rcp.writeRaw(badFcs);
+    radio.inject({
+      psdu: Uint8Array.of(0x41, 0x88, i, 0, 0),
+      rssi: -70,
+      lqi: 180,
+      channel: CONFIG.channel,
+      timestampUs: i,
+    });
+  }
+  await waitFor(() => frames.length === N, `${N} frames through the noise`);
+  assert.deepEqual(
+    frames.map((f) => f.psdu[2]),
+    Array.from({ length: N }, (_, i) => i),
+  );
+  const drops = dongle.drops.snapshot();
+  assert.ok((drops['hdlc-bad-fcs'] ?? 0) >= 4, `bad frames counted: ${JSON.stringify(drops)}`);
+  assert.equal((await dongle.transmit(Uint8Array.of(1, 2, 3, 0, 0))).status, 'sent', 'still working');
 });
 
 interface RunResult {

@@ -1,0 +1,156 @@
+/** One meter's values, fetched from the head-end when opened and dropped when closed. */
+import { useState } from 'react';
+import type { DrAction } from '../../../src/contract/app/index.ts';
+import { closeMeter, request, useApp } from '../store.ts';
+import { useStrings } from '../use-strings.ts';
+
+export function MeterDetail() {
+  const t = useStrings();
+  const open = useApp((s) => s.detailOpen);
+  const detail = useApp((s) => s.detail);
+  const drResult = useApp((s) => s.drResult);
+  const session = useApp((s) => s.session);
+  const lastError = useApp((s) => s.lastError);
+  const [confirming, setConfirming] = useState<DrAction | null>(null);
+  const [limitW, setLimitW] = useState(3000);
+  const [drError, setDrError] = useState<string | null>(null);
+  if (open === null) return null;
+
+  const mayDr =
+    session.state === 'signed-in' && session.mayIssueDemandResponse && detail?.drAuthorised === true;
+  const actionName = (a: DrAction) =>
+    a.action === 'disconnect'
+      ? t.drDisconnect
+      : a.action === 'reconnect'
+        ? t.drReconnect
+        : `${t.drLoadLimit} ${String(a.limitW)} W`;
+  const execute = async (action: DrAction) => {
+    setConfirming(null);
+    setDrError(null);
+    const reply = await request({ type: 'dr.execute', meterId: open, action, confirmed: true });
+    if (!reply.ok) setDrError(t.errors[reply.code]);
+  };
+
+  return (
+    <section className="card detail" aria-labelledby="detail-title">
+      <div className="row">
+        <h2 id="detail-title">{t.meterDetail(open)}</h2>
+        <button type="button" onClick={closeMeter}>
+          {t.close}
+        </button>
+      </div>
+      {detail === null ? (
+        <p>{lastError === null ? t.loading : t.errors[lastError]}</p>
+      ) : (
+        <>
+          <dl className="values">
+            <dt>{t.register}</dt>
+            <dd data-value="register">{detail.registerKWh ?? '–'}</dd>
+            <dt>{t.power}</dt>
+            <dd data-value="power">{detail.instantaneousPowerW ?? '–'}</dd>
+            <dt>{t.current}</dt>
+            <dd data-value="current">
+              {detail.currentA.r ?? '–'} / {detail.currentA.t ?? '–'}
+            </dd>
+          </dl>
+          <HalfHourChart title={t.halfHourly} points={detail.halfHourly} />
+          <p className="note">{t.fetchedAt(new Date(detail.fetchedAtMs).toLocaleString())}</p>
+        </>
+      )}
+      <section aria-labelledby="dr-title">
+        <h3 id="dr-title">{t.dr}</h3>
+        {!mayDr && <p>{t.drNotAuthorised}</p>}
+        <div className="row">
+          <button type="button" disabled={!mayDr} onClick={() => setConfirming({ action: 'disconnect' })}>
+            {t.drDisconnect}
+          </button>
+          <button type="button" disabled={!mayDr} onClick={() => setConfirming({ action: 'reconnect' })}>
+            {t.drReconnect}
+          </button>
+          <label>
+            {t.drLimitW}
+            <input
+              type="number"
+              min={100}
+              max={100000}
+              step={100}
+              value={limitW}
+              disabled={!mayDr}
+              onChange={(e) => setLimitW(Number(e.target.value))}
+            />
+          </label>
+          <button
+            type="button"
+            disabled={!mayDr || !(limitW >= 100 && limitW <= 100_000)}
+            onClick={() => setConfirming({ action: 'load-limit', limitW: Math.round(limitW) })}
+          >
+            {t.drLoadLimit}
+          </button>
+        </div>
+        {confirming !== null && (
+          <div role="alertdialog" aria-modal="true" aria-labelledby="dr-confirm-title" className="confirm">
+            <h4 id="dr-confirm-title">{t.drConfirmTitle}</h4>
+            <p>{t.drConfirmText(actionName(confirming), open)}</p>
+            <div className="row">
+              <button type="button" onClick={() => void execute(confirming)}>
+                {t.confirm}
+              </button>
+              <button type="button" onClick={() => setConfirming(null)}>
+                {t.cancel}
+              </button>
+            </div>
+          </div>
+        )}
+        {drError !== null && (
+          <p role="alert" className="error">
+            {drError}
+          </p>
+        )}
+        {drResult !== null && drResult.meterId === open && (
+          <p role="status" data-outcome={drResult.outcome}>
+            {actionName(drResult.action)}: {t.drOutcome[drResult.outcome]}
+            {drResult.detail !== null && ` — ${drResult.detail}`}
+          </p>
+        )}
+      </section>
+    </section>
+  );
+}
+
+function HalfHourChart({
+  title,
+  points,
+}: {
+  title: string;
+  points: readonly { startMs: number; kWh: number | null }[];
+}) {
+  const width = 672;
+  const height = 160;
+  const max = Math.max(0.001, ...points.map((p) => p.kWh ?? 0));
+  const bar = width / Math.max(1, points.length);
+  const total = points.reduce((acc, p) => acc + (p.kWh ?? 0), 0);
+  return (
+    <figure>
+      <figcaption>{title}</figcaption>
+      <svg
+        viewBox={`0 0 ${String(width)} ${String(height)}`}
+        className="chart"
+        role="img"
+        aria-label={`${title}: ${String(points.length)} × 30 min, Σ ${total.toFixed(2)} kWh, max ${max.toFixed(2)} kWh`}
+      >
+        {points.map((p, i) =>
+          p.kWh === null ? null : (
+            <rect
+              key={p.startMs}
+              x={i * bar}
+              y={height - (p.kWh / max) * height}
+              width={Math.max(1, bar - 1)}
+              height={(p.kWh / max) * height}
+              className="bar"
+            />
+          ),
+        )}
+      </svg>
+    </figure>
+  );
+}

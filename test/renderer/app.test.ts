@@ -1,0 +1,200 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { DrResultView, MeterDetailView } from '../../src/contract/app/index.ts';
+import type { MeterData } from '../../src/field/app-engine/index.ts';
+import { meterId } from '../field/app-engine/fixtures/scripted-job.ts';
+import { startAppUnderTest, WORKER, type AppUnderTest } from './fixtures/app-under-test.ts';
+
+const TIMEOUT = 10_000;
+let app: AppUnderTest;
+let page: Page;
+const drCalls: string[] = [];
+
+/** Values the head-end would return for a meter, distinct per meter so the UI cannot fake them. */
+const meterData: MeterData = {
+  detail(id): Promise<Omit<MeterDetailView, 'drAuthorised'>> {
+    const n = Number(id.slice(1));
+    return Promise.resolve({
+      meterId: id,
+      fetchedAtMs: Date.now(),
+      registerKWh: 1000 + n + 0.5,
+      instantaneousPowerW: 300 + n,
+      currentA: { r: 2.5, t: 1.5 },
+      halfHourly: Array.from({ length: 48 }, (_, i) => ({
+        startMs: 1_700_000_000_000 + i * 1_800_000,
+        kWh: 0.1 * (i % 6),
+      })),
+    });
+  },
+  demandResponse(id, action): Promise<DrResultView> {
+    drCalls.push(`${id}:${action.action}`);
+    return Promise.resolve({ meterId: id, action, outcome: 'confirmed', detail: null, atMs: Date.now() });
+  },
+};
+
+before(async () => {
+  app = await startAppUnderTest({ meterData });
+  page = app.page;
+  page.setDefaultTimeout(TIMEOUT);
+});
+after(async () => {
+  await app?.close();
+});
+
+/** Every visible control: its size and the accessible name Chromium computes for it. */
+async function controls(p: Page): Promise<{ what: string; width: number; height: number; name: string }[]> {
+  const cdp = await p.context().newCDPSession(p);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+    nodes: {
+      ignored: boolean;
+      role?: { value: string };
+      name?: { value: string };
+      backendDOMNodeId?: number;
+    }[];
+  };
+  const roles = new Set([
+    'button',
+    'textbox',
+    'searchbox',
+    'combobox',
+    'spinbutton',
+    'checkbox',
+    'link',
+    'slider',
+  ]);
+  const out: { what: string; width: number; height: number; name: string }[] = [];
+  for (const n of nodes) {
+    if (n.ignored || !roles.has(n.role?.value ?? '') || n.backendDOMNodeId === undefined) continue;
+    const box = (await cdp
+      .send('DOM.getBoxModel', { backendNodeId: n.backendDOMNodeId })
+      .catch(() => null)) as {
+      model: { width: number; height: number };
+    } | null;
+    if (box === null) continue; // not rendered
+    out.push({
+      what: `${n.role?.value ?? ''} "${n.name?.value ?? ''}"`,
+      width: box.model.width,
+      height: box.model.height,
+      name: n.name?.value ?? '',
+    });
+  }
+  await cdp.detach();
+  return out;
+}
+
+async function assertGloveFriendly(p: Page, screen: string): Promise<void> {
+  const all = await controls(p);
+  assert.ok(all.length >= 3, `${screen}: controls found (${String(all.length)})`);
+  const small = all
+    .filter((c) => c.width < 48 || c.height < 48)
+    .map((c) => `${c.what} ${String(c.width)}×${String(c.height)}`);
+  assert.deepEqual(small, [], `${screen}: every control is at least 48 × 48 px`);
+  const nameless = all.filter((c) => c.name.trim() === '').map((c) => c.what);
+  assert.deepEqual(nameless, [], `${screen}: every control has an accessible name`);
+}
+
+test('a wrong password is refused with a message; the right one signs the worker in at the real head-end', async () => {
+  await page.getByLabel('User name').fill(WORKER.username);
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
+  await assertGloveFriendly(page, 'sign-in');
+
+  await page.getByLabel('Password').fill(WORKER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as aiko (field-worker)').waitFor();
+  assert.equal(await page.getByLabel('Password').count(), 0, 'the sign-in form is gone');
+});
+
+test('choosing the dongle and starting a job shows the steps and "20 of 20 meters read"', async () => {
+  await page.getByRole('button', { name: 'Use Simulated dongle' }).click();
+  await page.getByRole('button', { name: 'Use Simulated dongle', pressed: true }).waitFor();
+  await page.getByRole('button', { name: 'Start job' }).click();
+  await page.locator('.stepper li[data-status]').first().waitFor();
+  assert.ok(app.job.started !== null, 'the engine started the job driver');
+  app.job.completeWith(20);
+  const progress = page.getByRole('status', { name: 'Job progress' });
+  await progress.filter({ hasText: '20 of 20 meters read' }).waitFor();
+  assert.match(await progress.innerText(), /20 of 20 meters joined/);
+  assert.equal(await page.locator('.stepper li[data-status="done"]').count(), 6, 'all six steps done');
+  await page.getByRole('img', { name: /Mesh: 21 nodes/ }).waitFor();
+  await page.getByRole('button', { name: `Open meter ${meterId(1)}` }).waitFor();
+});
+
+test('a meter opens with the head-end values; DR asks for confirmation before it is sent', async () => {
+  await page.getByRole('button', { name: `Open meter ${meterId(3)}` }).click();
+  await page.locator('[data-value="register"]').filter({ hasText: '1003.5' }).waitFor();
+  assert.equal(await page.locator('[data-value="power"]').innerText(), '303');
+  await page.getByRole('img', { name: /Half-hourly consumption \(kWh\): 48 × 30 min/ }).waitFor();
+  await assertGloveFriendly(page, 'job with meter detail');
+
+  await page.getByRole('button', { name: 'Disconnect supply' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Confirm demand-response action' });
+  await dialog.waitFor();
+  assert.deepEqual(drCalls, [], 'nothing is sent before confirmation');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  assert.deepEqual(drCalls, [], 'cancel sends nothing');
+  await page.getByRole('button', { name: 'Disconnect supply' }).click();
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByText('Disconnect supply: Confirmed by the meter').waitFor();
+  assert.deepEqual(drCalls, [`${meterId(3)}:disconnect`]);
+
+  // Evaluated in the page (a string: this file is compiled without the DOM library).
+  const stored = await page.evaluate(`(async () => ({
+    local: localStorage.length,
+    session: sessionStorage.length,
+    idb: (await indexedDB.databases()).length,
+    cookies: document.cookie,
+  }))()`);
+  assert.deepEqual(stored, { local: 0, session: 0, idb: 0, cookies: '' }, 'no meter data in browser storage');
+});
+
+test('the language switch turns the UI Japanese and back', async () => {
+  await page.getByLabel('Language').selectOption('ja');
+  await page.getByRole('button', { name: '作業終了' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
+  await page
+    .getByRole('status', { name: '作業の進捗' })
+    .filter({ hasText: '20 台中 20 台を検針済み' })
+    .waitFor();
+  await assertGloveFriendly(page, 'Japanese');
+  await page.getByLabel('言語').selectOption('en');
+  await page.getByRole('button', { name: 'End job' }).waitFor();
+});
+
+test('the high-contrast theme is black on white with thick outlines, and targets stay glove-sized', async () => {
+  await page.getByLabel('Theme').selectOption('high-contrast');
+  await page.waitForFunction(`document.documentElement.dataset.theme === 'high-contrast'`);
+  const look = await page.evaluate(`(() => {
+    const body = getComputedStyle(document.body);
+    const card = getComputedStyle(document.querySelector('.card'));
+    const button = getComputedStyle(document.querySelector('button'));
+    return { bg: body.backgroundColor, fg: body.color, border: card.borderTopWidth, buttonBg: button.backgroundColor, buttonFg: button.color };
+  })()`);
+  assert.deepEqual(look, {
+    bg: 'rgb(255, 255, 255)',
+    fg: 'rgb(0, 0, 0)',
+    border: '3px',
+    buttonBg: 'rgb(0, 0, 0)',
+    buttonFg: 'rgb(255, 255, 255)',
+  });
+  await assertGloveFriendly(page, 'high contrast');
+  await page.getByLabel('Theme').selectOption('light');
+});
+
+test('a revocation explains itself: what happened and what to do', async () => {
+  app.job.o.alert('revoked', 'revoked by supervisor sato: tablet reported lost');
+  app.job.o.stopped('revoked by supervisor sato');
+  const alert = page.locator('[data-alert="revoked"]');
+  await alert.waitFor();
+  const text = await alert.innerText();
+  assert.match(text, /This tool has been revoked/);
+  assert.match(text, /network key was wiped/);
+  assert.match(text, /Call your supervisor/);
+  assert.match(text, /tablet reported lost/);
+  await page.getByRole('heading', { name: 'Job summary' }).waitFor();
+  // Meters are gone from the screen once the job is over.
+  await page.getByRole('button', { name: `Open meter ${meterId(1)}` }).waitFor({ state: 'detached' });
+  await page.getByText('No meters match.').waitFor();
+});

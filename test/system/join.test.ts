@@ -1,0 +1,55 @@
+// The join flow end to end on the virtual clock, with the tool's real MeshRoot and the head-end's
+// real KeyServer: issue #3 "Done when", first and second points.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatIpv6Address } from '../../src/stack/ipv6/index.ts';
+import { joinAll, notJoined, virtualSystem } from './fixture.ts';
+
+test('isolated-area-20: every meter is authenticated, holds the key, is routed and answers echo from the head-end', async (t) => {
+  const sys = await virtualSystem(t, 'isolated-area-20');
+  const joinedAt = await joinAll(sys, 240_000);
+  assert.ok(joinedAt !== undefined, `not every meter joined within 240 s: ${notJoined(sys)}`);
+  const report = sys.report();
+  const keyIndex = sys.keyServer.keys.currentKeys().current.index;
+  for (const r of report) {
+    assert.ok(r.authenticated, `${r.id}: the key server saw no PANA session open`);
+    assert.equal(r.keyIndex, keyIndex, `${r.id}: holds the network key in force`);
+    assert.ok(r.hops !== undefined && r.hops >= 1, `${r.id}: has a parent chain to the tablet`);
+    const state = sys.root.joinState(BigInt(`0x${r.eui64}`));
+    assert.ok(state?.routed === true, `${r.id}: the root has its DAO route (state ${state?.state})`);
+  }
+  assert.equal(sys.root.routeCount, report.length, 'one DODAG route per meter');
+  assert.ok(
+    report.some((r) => (r.hops ?? 0) >= 2),
+    'some meters are beyond the tablet (the scenario is multi-hop)',
+  );
+
+  // ICMPv6 echo from the head-end side, through the northbound link and down the source routes.
+  // Spaced like a ping sweep; a meter unanswered after a round is asked again (radio loss), at
+  // most three rounds.
+  const answered = new Set<string>();
+  for (let round = 0; round < 3; round++) {
+    for (const [i, r] of report.entries()) {
+      if (answered.has(formatIpv6Address(sys.meterAddress(r.id)))) continue;
+      sys.ping(r.id, round * 100 + i);
+      sys.runFor(500);
+    }
+    sys.runFor(10_000);
+    for (const e of sys.echoReplies) answered.add(e.from);
+  }
+  for (const r of report) {
+    const address = formatIpv6Address(sys.meterAddress(r.id));
+    assert.ok(answered.has(address), `${r.id} (${address}, ${r.hops} hops) answered no echo`);
+  }
+});
+
+test(
+  'town-200 reaches at least 99 % joined within 240 simulated seconds',
+  { todo: 'town-200 does not converge yet (see the issue report)' },
+  async (t) => {
+    const sys = await virtualSystem(t, 'town-200');
+    sys.start();
+    const r = await sys.runUntilJoined({ fraction: 0.99, limitMs: 240_000, stepMs: 5_000 });
+    assert.ok(r.joinedFraction >= 0.99, `joined ${(100 * r.joinedFraction).toFixed(1)} % after 240 s`);
+  },
+);
