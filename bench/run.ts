@@ -8,6 +8,8 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> | void }>> = 
   join: () => import('./join.ts'),
   driver: () => import('./driver.ts'),
   headend: () => import('./headend.ts'),
+  vpn: () => import('./vpn.ts'),
+  ui: () => import('./ui.ts'),
 };
 
 const wanted = process.argv.slice(2);

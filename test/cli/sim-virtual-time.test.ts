@@ -66,7 +66,15 @@ test('sim --virtual-time: every meter joins; report, capture and key table agree
     decodeAs: ['udp.port==716,pana'],
   };
   assert.deepEqual(tsharkProblems(pcap!, options), [], 'tshark finds nothing malformed');
-  const rows = tsharkFields(pcap!, ['wpan.security', 'wpan.decrypt_error', 'frame.protocols'], options);
+  const rows = tsharkFields(
+    pcap!,
+    ['wpan.security', 'wpan.decrypt_error', 'frame.protocols', 'wpan.frame_type'],
+    options,
+  );
+  assert.ok(
+    rows.some((r) => Number(r[3]) === 2),
+    'ACKs are captured',
+  );
   const secured = rows.filter((r) => r[0] === '1' || r[0] === 'True');
   assert.ok(secured.length > 0, 'secured frames were captured');
   // Decrypted, a frame reads as 6LoWPAN (a first fragment has no IPv6 header until reassembly).

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { DrResultView, MeterDetailView } from '../../src/contract/app/index.ts';
 import type { MeterData } from '../../src/field/app-engine/index.ts';
-import { meterId } from '../field/app-engine/fixtures/scripted-job.ts';
+import { meterId, meters, topology } from '../field/app-engine/fixtures/scripted-job.ts';
 import { startAppUnderTest, WORKER, type AppUnderTest } from './fixtures/app-under-test.ts';
 
 const TIMEOUT = 10_000;
@@ -181,6 +181,24 @@ test('the high-contrast theme is black on white with thick outlines, and targets
   });
   await assertGloveFriendly(page, 'high contrast');
   await page.getByLabel('Theme').selectOption('light');
+});
+
+test('at 1,000 meters the list stays virtualised and the mesh is drawn whole', async () => {
+  app.job.o.meters(meters(1000, 'joined', 'read', true), 1000);
+  app.job.o.topology(topology(1000));
+  await page.getByRole('heading', { name: 'Meters (1000)' }).waitFor();
+  await page.getByRole('img', { name: /Mesh: 1001 nodes/ }).waitFor();
+  const rows = await page.getByRole('list', { name: 'Meters' }).getByRole('listitem').count();
+  assert.ok(rows > 0 && rows <= 16, `only the rows in view are in the DOM (${String(rows)})`);
+  await page.evaluate(`(() => {
+    const list = document.querySelector('.meter-scroll');
+    list.scrollTop = list.scrollHeight;
+  })()`);
+  await page.getByRole('button', { name: `Open meter ${meterId(1000)}` }).waitFor();
+  await page.getByLabel('Search meters').fill('M0777');
+  await page.getByRole('heading', { name: 'Meters (1)' }).waitFor();
+  await page.getByRole('button', { name: `Open meter ${meterId(777)}` }).waitFor();
+  await page.getByLabel('Search meters').fill('');
 });
 
 test('a revocation explains itself: what happened and what to do', async () => {

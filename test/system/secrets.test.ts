@@ -55,8 +55,8 @@ function jsonSafe(skip: readonly unknown[]): (key: string, value: unknown) => un
     if (v !== null && typeof v === 'object') {
       if (seen.has(v)) return undefined;
       seen.add(v);
-      if (v instanceof Map) return [...v];
-      if (v instanceof Set) return [...v];
+      if (v instanceof Map) return [...(v as Map<unknown, unknown>)];
+      if (v instanceof Set) return [...(v as Set<unknown>)];
     }
     return v;
   };

@@ -133,7 +133,8 @@ export class RadioMedium {
   readonly noiseBandwidthHz: number;
   readonly noiseFloorDbm: number;
   readonly captureThresholdDb: number;
-  readonly extraLossRate: number;
+  /** Changed during a scenario's loss bursts (setExtraLossRate). */
+  private lossRate: number;
   readonly ackPsduOctets: number;
   /** Root of every random stream in the field; RadioMac forks its back-off stream from it. */
   readonly random: Random;
@@ -146,7 +147,7 @@ export class RadioMedium {
   private readonly shadowingSeed: number;
   private readonly shrUs: number;
   private readonly defaultAckPsdu: Uint8Array;
-  private readonly defaultBuildAck: ((acknowledged: Uint8Array) => Uint8Array) | undefined;
+  private defaultBuildAck: ((acknowledged: Uint8Array) => Uint8Array) | undefined;
 
   private readonly nodes: RadioNode[] = [];
   private readonly onAir: Transmission[] = [];
@@ -156,6 +157,7 @@ export class RadioMedium {
   // Reused per finished transmission: receivers that decoded it, and at what power.
   private readonly decodedBy: RadioNode[] = [];
   private readonly decodedRxDbm: number[] = [];
+  private readonly decodedLqi: number[] = [];
 
   constructor(
     readonly scheduler: Scheduler,
@@ -168,10 +170,8 @@ export class RadioMedium {
     this.noiseFloorDbm = config.noiseFloorDbm ?? thermalNoiseFloorDbm(this.noiseBandwidthHz);
     this.captureThresholdDb = config.captureThresholdDb ?? 10;
     this.captureRatio = dbmToMw(this.captureThresholdDb);
-    this.extraLossRate = config.extraLossRate ?? 0;
-    if (!(this.extraLossRate >= 0 && this.extraLossRate <= 1)) {
-      throw new RangeError(`extraLossRate must be in [0, 1], got ${this.extraLossRate}`);
-    }
+    this.lossRate = 0;
+    this.setExtraLossRate(config.extraLossRate ?? 0);
     this.burstLoss = config.burstLoss;
     this.ackPsduOctets = config.ackPsduOctets ?? 7;
     this.dutyRules = config.dutyCycle ?? ARIB_T108_SHORT_CARRIER_SENSE;
@@ -188,6 +188,25 @@ export class RadioMedium {
     this.shrUs = shrDurationUs(this.phy);
     this.defaultAckPsdu = new Uint8Array(this.ackPsduOctets);
     this.defaultBuildAck = config.buildAck;
+  }
+
+  /** Independent loss applied to every otherwise-decoded frame. */
+  get extraLossRate(): number {
+    return this.lossRate;
+  }
+
+  /**
+   * The ACK builder for nodes that have none of their own, from now on (a capture wants real
+   * Imm-Acks from a field built without them). Only the ACK's content changes, not its timing.
+   */
+  setDefaultAckBuilder(build: ((acknowledged: Uint8Array) => Uint8Array) | undefined): void {
+    this.defaultBuildAck = build;
+  }
+
+  /** Changes the extra loss from now on (a scenario's loss burst starts or ends). */
+  setExtraLossRate(rate: number): void {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`extraLossRate must be in [0, 1], got ${rate}`);
+    this.lossRate = rate;
   }
 
   get nodeCount(): number {
@@ -221,7 +240,7 @@ export class RadioMedium {
         addressFilter: config.addressFilter ?? true,
         autoAck: config.autoAck ?? true,
         receiveAcks: config.receiveAcks ?? false,
-        buildAck: config.buildAck ?? this.defaultBuildAck,
+        buildAck: config.buildAck,
       },
       this.dutyRules,
       this.burstLoss,
@@ -453,13 +472,14 @@ export class RadioMedium {
       if (!this.survivesNoise(b, bits, tx.isAck)) continue;
       this.decodedBy[decoded] = b;
       this.decodedRxDbm[decoded] = b.lockedRxDbm;
+      this.decodedLqi[decoded] = b.lockedLqi;
       decoded++;
     }
 
     // Callbacks run after the bookkeeping so that they see a consistent medium.
     sender.client?.transmissionEnded(tx.serial);
     for (let k = 0; k < decoded; k++) {
-      this.deliver(this.decodedBy[k]!, tx, this.decodedRxDbm[k]!);
+      this.deliver(this.decodedBy[k]!, tx, this.decodedRxDbm[k]!, this.decodedLqi[k]!);
     }
     this.pool.give(tx);
   };
@@ -474,7 +494,7 @@ export class RadioMedium {
       return false;
     }
     const injected =
-      (this.extraLossRate > 0 && this.lossRandom.uniform() < this.extraLossRate) ||
+      (this.lossRate > 0 && this.lossRandom.uniform() < this.lossRate) ||
       (b.burstLoss !== null && b.burstLoss.lose(this.lossRandom));
     if (injected) {
       if (!isAck) b.stats.lostInjected++;
@@ -483,13 +503,13 @@ export class RadioMedium {
     return true;
   }
 
-  private deliver(b: RadioNode, tx: Transmission, rssiDbm: number): void {
+  private deliver(b: RadioNode, tx: Transmission, rssiDbm: number, lqi: number): void {
     if (tx.isAck) {
       if (tx.destination === b.id) {
         b.stats.acksReceived++;
         b.client?.ackReceived(tx.ackForSerial, rssiDbm);
       }
-      if (b.receiveAcks) b.client?.frameReceived(this.receivedFrame(b, tx, rssiDbm));
+      if (b.receiveAcks) b.client?.frameReceived(this.receivedFrame(tx, rssiDbm, lqi));
       return;
     }
     const forMe = tx.destination === b.id;
@@ -508,14 +528,14 @@ export class RadioMedium {
       };
       this.scheduler.scheduleAt(usToMs(tx.endUs + this.phy.turnaroundUs), this.sendAck, ack);
     }
-    b.client?.frameReceived(this.receivedFrame(b, tx, rssiDbm));
+    b.client?.frameReceived(this.receivedFrame(tx, rssiDbm, lqi));
   }
 
-  private receivedFrame(b: RadioNode, tx: Transmission, rssiDbm: number): ReceivedFrame {
+  private receivedFrame(tx: Transmission, rssiDbm: number, lqi: number): ReceivedFrame {
     return {
       psdu: tx.psdu,
       rssiDbm,
-      lqi: lqiFor(rssiDbm, b.sensitivityDbm),
+      lqi,
       channel: tx.channel,
       timestampUs: tx.sfdUs,
     };
@@ -526,7 +546,8 @@ export class RadioMedium {
     const b = ack.receiver;
     // A radio that has started sending or retuned since cannot send the ACK.
     if (b.transmitting !== null || b.channel !== ack.channel) return;
-    const psdu = b.buildAck ? b.buildAck(ack.psdu) : this.defaultAckPsdu;
+    const build = b.buildAck ?? this.defaultBuildAck;
+    const psdu = build ? build(ack.psdu) : this.defaultAckPsdu;
     this.startTransmission(b, psdu, ack.to, false, true, ack.acknowledged);
   };
 
@@ -546,7 +567,7 @@ export class RadioMedium {
     const ber = bitErrorRate2Fsk(rxDbm - this.noiseFloorDbm, this.phy.bitRateBps, this.noiseBandwidthHz);
     const flags =
       (rxDbm >= to.sensitivityDbm ? LINK_AUDIBLE : 0) | (rxDbm >= to.ccaThresholdDbm ? LINK_CCA : 0);
-    from.addLink(to, rxDbm, lnBitSuccess(ber), flags);
+    from.addLink(to, rxDbm, lnBitSuccess(ber), flags, lqiFor(rxDbm, to.sensitivityDbm));
   }
 
   /** Rebuilds a node's CCA and interference counters from the transmissions on air (off the hot path). */
@@ -582,5 +603,6 @@ function lockOn(b: RadioNode, tx: Transmission, i: number): void {
   b.lockedMw = sender.linkRxMw[i]!;
   b.lockedRxDbm = sender.linkRxDbm[i]!;
   b.lockedLnBitOk = sender.linkLnBitOk[i]!;
+  b.lockedLqi = sender.linkLqi[i]!;
   b.lockCorrupted = false;
 }

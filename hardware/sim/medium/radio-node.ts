@@ -54,6 +54,8 @@ export class RadioNode {
   /** ln(1 − bit error rate) at the receiver; see link-quality.ts. */
   readonly linkLnBitOk: number[] = [];
   readonly linkFlags: number[] = [];
+  /** LQI the receiver reports for this link (fixed per link: see link-quality.ts). */
+  readonly linkLqi: number[] = [];
 
   // Receiver state, for the node's current channel.
   /** Transmissions on air whose energy is above this node's CCA threshold. */
@@ -68,6 +70,7 @@ export class RadioNode {
   lockedMw = 0;
   lockedRxDbm = 0;
   lockedLnBitOk = 0;
+  lockedLqi = 0;
   lockCorrupted = false;
   /** This node's own frame on air, if any. */
   transmitting: Transmission | null = null;
@@ -101,13 +104,14 @@ export class RadioNode {
     return Math.min(this.sensitivityDbm, this.ccaThresholdDbm);
   }
 
-  addLink(to: RadioNode, rxDbm: number, lnBitOk: number, flags: number): void {
+  addLink(to: RadioNode, rxDbm: number, lnBitOk: number, flags: number, lqi: number): void {
     this.linkTo.push(to.id);
     this.linkNode.push(to);
     this.linkRxDbm.push(rxDbm);
     this.linkRxMw.push(dbmToMw(rxDbm));
     this.linkLnBitOk.push(lnBitOk);
     this.linkFlags.push(flags);
+    this.linkLqi.push(lqi);
   }
 
   /** Index of the link to `to` in the outgoing arrays, or −1 (linear; used only off the hot path). */

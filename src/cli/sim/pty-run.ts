@@ -13,6 +13,7 @@ import { createNodeProvider } from '../../stack/crypto/index.ts';
 import type { CliIo } from '../command.ts';
 import { CaptureFile } from './capture-file.ts';
 import { KeyTable } from './key-table.ts';
+import { scheduleLossBursts } from './loss-bursts.ts';
 import type { SimOptions } from './options.ts';
 import { buildSimReport, writeSimReport } from './report.ts';
 
@@ -87,6 +88,7 @@ export async function runPtySim(o: SimOptions, scenario: Scenario, io: CliIo): P
 
   field.powerOnAll(o.powerOnSpreadS * 1000);
   field.scheduleFailures(0);
+  scheduleLossBursts(field.medium, scheduler, scenario.failures, 0);
   dongle.scheduleFailures(scenario.failures, 0, (e) =>
     io.err(`fieldroot sim: dongle unplug/replug failed: ${(e as Error).message}`),
   );

@@ -5,10 +5,12 @@
  * report are the same as in pty mode.
  */
 import { TabletSniffer } from '../../../hardware/sim/field-dongle/index.ts';
+import { immAckBuilder } from '../../../hardware/sim/medium/index.ts';
 import type { Scenario } from '../../../hardware/sim/scenario/index.ts';
 import type { CliIo } from '../command.ts';
 import { CaptureFile } from './capture-file.ts';
 import { KeyTable } from './key-table.ts';
+import { scheduleLossBursts } from './loss-bursts.ts';
 import type { SimOptions } from './options.ts';
 import { buildSimReport, writeSimReport } from './report.ts';
 import { buildVirtualSystem } from './virtual-system.ts';
@@ -25,13 +27,10 @@ export async function runVirtualTimeSim(o: SimOptions, scenario: Scenario, io: C
   const startEpochMs = Date.now();
   const capture = o.pcap !== undefined ? new CaptureFile(o.pcap, BigInt(startEpochMs) * 1000n) : undefined;
   if (capture) {
-    // The virtual system's medium puts placeholder ACKs on air: the sniffer leaves them out.
-    new TabletSniffer(
-      sys.field.medium,
-      scenario.tablet.position,
-      scenario.radio.channel,
-      (f) => capture.record(f),
-      false,
+    // Real Imm-Acks on air instead of placeholder octets, so that the capture shows them.
+    sys.field.medium.setDefaultAckBuilder(immAckBuilder(4));
+    new TabletSniffer(sys.field.medium, scenario.tablet.position, scenario.radio.channel, (f) =>
+      capture.record(f),
     );
   }
   let stopSignal: string | undefined;
@@ -44,6 +43,7 @@ export async function runVirtualTimeSim(o: SimOptions, scenario: Scenario, io: C
   try {
     sys.start();
     const startMs = sys.startedAtMs ?? 0;
+    scheduleLossBursts(sys.field.medium, sys.scheduler, scenario.failures, startMs);
     const endMs = startMs + o.durationS! * 1000;
     // Bounded by the duration: one step per STEP_MS of virtual time.
     while (sys.scheduler.now() < endMs && stopSignal === undefined) {

@@ -231,7 +231,7 @@ export const ENDPOINTS = {
     method: 'POST',
     path: '/v1/jobs',
     summary:
-      "The tool starts the job of an active work order: the head-end allocates the tunnel address and " +
+      'The tool starts the job of an active work order: the head-end allocates the tunnel address and ' +
       'mesh /64, configures the gateway peer for the given WireGuard key and returns how to connect.',
     auth: TOOL_WORKER,
     body: StartJobRequest,

@@ -157,7 +157,11 @@ export const MeterParams = z.strictObject({ id: MeterId });
 /** A WireGuard public key as wg(8) prints it: 32 bytes, standard base64 with padding. */
 export const WireguardKey = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'a WireGuard key');
 /** An IPv6 address in text form (RFC 5952); the head-end sends it canonical. */
-export const Ipv6Text = z.string().min(2).max(45).regex(/^[0-9a-f:]+$/, 'an IPv6 address');
+export const Ipv6Text = z
+  .string()
+  .min(2)
+  .max(45)
+  .regex(/^[0-9a-f:]+$/, 'an IPv6 address');
 /** An IPv6 prefix "address/length". */
 export const Ipv6PrefixText = z
   .string()

@@ -192,6 +192,11 @@ export class ToolPanaSession extends EventEmitter<ToolPanaSessionEvents> {
   /** Ends the session with the key server (PTR, logout); resolves when it has ended. */
   logout(): Promise<void> {
     if (this.ended) return Promise.resolve();
+    if (this.pac.state !== 'open') {
+      // Mid-(re-)authentication there is no request slot for a PTR: just stop.
+      this.end('logout');
+      return Promise.resolve();
+    }
     const done = new Promise<void>((resolve) => this.once('terminated', () => resolve()));
     this.step((now) => this.pac.terminate(now));
     return done;

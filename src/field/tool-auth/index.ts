@@ -14,3 +14,5 @@ export type {
 export { NodeTlsClientEngine, SETTLE_QUIET_TURNS } from './node-tls-client.ts';
 export type { NodeTlsClientOptions } from './node-tls-client.ts';
 export { UdpDatagramPort } from './udp-datagram-port.ts';
+export { NorthboundDatagramPort, TOOL_PANA_PORT } from './northbound-datagram-port.ts';
+export type { NorthboundDatagramPortOptions } from './northbound-datagram-port.ts';

@@ -9,6 +9,7 @@ export class UdpDatagramPort implements KeyServerDatagramPort {
   /** Datagrams that did not come from the key server's address and port. */
   foreign = 0;
   private readonly listeners = new Set<(d: Uint8Array) => void>();
+  private closed = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -39,7 +40,9 @@ export class UdpDatagramPort implements KeyServerDatagramPort {
   }
 
   send(datagram: Uint8Array): void {
-    this.socket.send(datagram, this.port, this.host);
+    if (this.closed) return;
+    // Delivery is PANA's business (retransmissions); a send error is not worth a crash.
+    this.socket.send(datagram, this.port, this.host, () => undefined);
   }
 
   onDatagram(listener: (datagram: Uint8Array) => void): () => void {
@@ -48,6 +51,8 @@ export class UdpDatagramPort implements KeyServerDatagramPort {
   }
 
   close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -1,5 +1,7 @@
 /** The AMR/DR server: meter registry, ECHONET Lite reading engine, demand response (issue #5). */
 export { AmrService } from './amr-service.ts';
+export { attachAmrServer } from './attach.ts';
+export type { AmrAttachment } from './attach.ts';
 export type { AmrServiceOptions, AmrStats, ReadListener } from './amr-service.ts';
 export {
   DemandResponseService,
@@ -19,13 +21,14 @@ export {
   localDayText,
 } from './reading-engine.ts';
 export type { ReadJob, ReadOutcome, ReadingEngineOptions, MeterCapabilities } from './reading-engine.ts';
-export { MeterRegistry, addressOfEndpoint } from './registry.ts';
+export { MeterRegistry, addressOfEndpoint, servingFromJobs } from './registry.ts';
 export type {
   JoinedMeter,
   MeterJoinSource,
   MeterJoinedEvent,
   MeterLeftEvent,
   RegistryStats,
+  ServingJob,
   ServingResolver,
 } from './registry.ts';
 export { EchonetTransactions, DEFAULT_RETRY_POLICY } from './transactions.ts';

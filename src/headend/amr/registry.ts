@@ -9,6 +9,8 @@
  * knowledge (the tool whose tunnel AllowedIPs hold the mesh /64), so it is injected as
  * `servingOf`.
  */
+import { parseIpv6Address } from '../../stack/ipv6/index.ts';
+import { parseIpPrefix, prefixContains } from '../../stack/wireguard/index.ts';
 import type { AuditRepository, MeterRepository, ServingPath } from '../storage/index.ts';
 
 /** The events of the key server (src/headend/keys KeyServerEvents) this registry consumes. */
@@ -151,4 +153,32 @@ export class MeterRegistry {
     if (this.joinedMeters.delete(e.meterId)) this.stats.left++;
     return Promise.resolve();
   }
+}
+
+/** A job as the job provisioner lists it: which tool roots which mesh /64. */
+export interface ServingJob {
+  readonly deviceId: string;
+  /** "prefix/length", e.g. "fd00:db8:20::/64". */
+  readonly meshPrefix: string;
+  readonly state: 'active' | 'ended';
+}
+
+/**
+ * A ServingResolver over the active jobs: an address inside a job's mesh prefix is served by that
+ * job's tool (the gateway routes the prefix to that tool's tunnel).
+ */
+export function servingFromJobs(activeJobs: () => readonly ServingJob[]): ServingResolver {
+  return (address) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = parseIpv6Address(address);
+    } catch {
+      return null;
+    }
+    for (const job of activeJobs()) {
+      if (job.state !== 'active') continue;
+      if (prefixContains(parseIpPrefix(job.meshPrefix), bytes)) return { via: 'tool', id: job.deviceId };
+    }
+    return null;
+  };
 }

@@ -13,6 +13,7 @@
  * counted (`drops`); AUTH is always checked before the Encr-Encap is opened.
  */
 import type { CryptoProvider } from '../crypto/provider.ts';
+import { EAP_CODE } from '../eap/constants.ts';
 import type { EapKeys, EapPeerMethod, EapStep, RandomBytes } from '../eap/method.ts';
 import { bytesEqual, DecodeError } from '../wire/index.ts';
 import { decodePanaMessage, encodePanaMessage, getPanaAvp } from './codec.ts';
@@ -428,6 +429,12 @@ export class PanaPac {
     const result = getPanaAvp(msg, 'result-code');
     if (!result) return void this.drop(out, 'PAR-C without Result-Code');
     const eapAvp = getPanaAvp(msg, 'eap-payload');
+    // RFC 5191 §4.1: the PAR-C carries EAP-Success or EAP-Failure. Anything else is not fed to the
+    // method (during re-authentication the PAR-C is not yet checked with the old SA, so a forged
+    // one could otherwise inject data into an EAP-TLS handshake).
+    const code = eapAvp?.eap[0];
+    if (eapAvp && code !== EAP_CODE.SUCCESS && code !== EAP_CODE.FAILURE)
+      return void this.drop(out, 'PAR-C without EAP-Success or EAP-Failure');
     const step = eapAvp ? this.eap!.receive(eapAvp.eap) : undefined;
     if (step?.pending) return this.awaitEap(now, msg, bytes, undefined);
     this.continueParComplete(now, msg, bytes, step, out);

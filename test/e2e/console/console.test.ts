@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { Grant } from '../../../src/contract/headend-api/index.ts';
 import { expectBody } from '../../headend/api/fixtures/https-client.ts';
 import { csrFor, newToolKey } from '../../headend/api/fixtures/tool.ts';
+import type { JobProvisioner } from '../../../src/headend/jobs/index.ts';
 import { AmrApi, type Worker } from '../../headend/amr/fixtures/amr-api.ts';
 import { TOOL_ID } from '../../headend/amr/fixtures/virtual-field.ts';
 
@@ -25,7 +26,23 @@ describe('supervisor console in Chromium', () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install the Debian package "chromium"`);
-    api = await AmrApi.start('console-e2e');
+    // The job provisioner's list as the console reads it: one tool online, one offline.
+    const job = (deviceId: string, online: boolean, slot: number) => ({
+      jobId: `job-${slot}`,
+      workOrderId: `wo-${slot}`,
+      deviceId,
+      workerId: `acct-${slot}`,
+      state: 'active' as const,
+      tunnelAddress: `fd00:db8:ffff::${slot}`,
+      meshPrefix: `fd00:db8:2${slot}::/64`,
+      online,
+      lastHandshakeAtMs: online ? Date.now() : null,
+      startedAtMs: Date.now(),
+      endedAtMs: null,
+      endReason: null,
+    });
+    const jobs = { list: () => [job(TOOL_ID, true, 1), job('tool-0005', false, 2)] };
+    api = await AmrApi.start('console-e2e', { jobs: jobs as unknown as JobProvisioner });
     aiko = await api.worker('aiko', TOOL_ID, ['M-0001', 'M-0003']);
     api.field.join('M-0003');
     await api.field.runUntilIdle();
@@ -104,6 +121,20 @@ describe('supervisor console in Chromium', () => {
     }
   });
 
+  it('shows each tool online or offline in words and symbols, with its live job', async () => {
+    const online = page.locator('#jobs tbody tr').filter({ hasText: TOOL_ID });
+    await online.waitFor();
+    assert.match(await online.innerText(), /▲ Online/);
+    assert.match(await online.innerText(), /job-1/);
+    const offline = page.locator('#jobs tbody tr').filter({ hasText: 'tool-0005' });
+    assert.match(await offline.innerText(), /■ Offline/);
+    assert.equal(
+      await page.getByRole('button', { name: 'Revoke tool-0005' }).count(),
+      1,
+      'revoke from the row',
+    );
+  });
+
   it('shows read exceptions and the DR audit with the tool, the worker and the result', async () => {
     const exceptions = page.locator('#exceptions tbody tr');
     await exceptions.filter({ hasText: 'M-0001' }).filter({ hasText: 'timeout' }).waitFor();
@@ -124,7 +155,7 @@ describe('supervisor console in Chromium', () => {
     await page.locator('#enrolment').getByLabel('Tool id').fill('tool-0009');
     await page.getByRole('button', { name: 'Approve enrolment' }).click();
     await page.getByRole('alert').filter({ hasText: 'Tool tool-0009 approved' }).waitFor();
-    await page.getByRole('button', { name: 'Revoke tool' }).click();
+    await page.getByRole('button', { name: 'Revoke tool', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'Tool tool-0009 revoked' }).waitFor();
     const actions = (await api.field.store.repositories.audit.list())
       .filter((e) => e.subject === 'tool-0009' && e.actor === api.supervisorId)

@@ -34,6 +34,8 @@ export interface Field {
   readonly logLines: string[];
   /** Assigns and starts a work order for the tool; its id. */
   activeWorkOrder(): Promise<string>;
+  /** Runs `fn` first when the field closes (stopping tool sessions before the head-end). */
+  beforeClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startField(): Promise<Field> {
     device: credentials,
   });
   const workerToken = (await tool.call('signIn', { body: WORKER })).token;
+  const closing: (() => Promise<void>)[] = [];
 
   return {
     headend,
@@ -110,7 +113,11 @@ export async function startField(): Promise<Field> {
       await tool.call('startWorkOrder', { token: workerToken, params: { id: order.id } });
       return order.id;
     },
+    beforeClose(fn) {
+      closing.push(fn);
+    },
     async close() {
+      for (const fn of closing) await fn().catch(() => undefined);
       tool.close();
       console.close();
       await headend.stop();

@@ -64,6 +64,8 @@ async function runningJob(field: Field, d: Doubles): Promise<JobSession> {
     vpnUpTimeoutMs: 10_000,
   });
   await session.start(workOrderId);
+  // Whatever a test asserts, the tunnel's timers must not outlive it.
+  field.beforeClose(() => session.end());
   return session;
 }
 
@@ -87,6 +89,8 @@ test('a job is provisioned: gateway peer with AllowedIPs = tunnel /128 + mesh /6
   assert.equal(job.deviceId, DEVICE_ID);
   assert.match(job.meshPrefix, /\/64$/);
 
+  // The responder confirms the session on the tool's first transport packet (whitepaper §5.4.7).
+  await until(() => field.headend.gateway.peers()[0]?.online === true, 5_000);
   const [peer] = field.headend.gateway.peers();
   assert.ok(peer !== undefined, 'the gateway has a peer for the job');
   assert.deepEqual(
