@@ -9,6 +9,7 @@
  * the conditions, never asserted.
  */
 import { Agent, request } from 'node:https';
+import os from 'node:os';
 import { ACCESS_KEY_HEADER } from '../src/contract/headend-api/index.ts';
 import type { MeterReading } from '../src/headend/storage/index.ts';
 import { AmrApi, type Worker } from '../test/headend/amr/fixtures/amr-api.ts';
@@ -152,6 +153,10 @@ export async function run(): Promise<void> {
         database: `SQLite WAL in a temp folder; ${METERS} meters, ${ingested} readings (2 registers + 48-slot day each)`,
         api: `Fastify HTTPS mTLS on 127.0.0.1, ${TOOLS} tools × ${REQUESTS_PER_TOOL} sequential requests each, all tools at once, keep-alive`,
         note: 'server and clients in one process on one event loop',
+        'load average (1/5/15 min)': os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' / '),
       }),
     );
     console.log(

@@ -16,6 +16,7 @@ const en = {
   signOut: 'Sign out',
   signedInAs: (user: string, role: string) => `Signed in as ${user} (${role})`,
   enrolment: 'Tool enrolment',
+  vaultLabel: 'Credential vault',
   enrolmentState: {
     'not-enrolled': 'Not enrolled',
     pending: 'Waiting for supervisor approval',
@@ -160,6 +161,7 @@ const ja: Strings = {
   signOut: 'サインアウト',
   signedInAs: (user, role) => `${user}（${role}）でサインイン中`,
   enrolment: 'ツールの登録',
+  vaultLabel: '資格情報の保管庫',
   enrolmentState: {
     'not-enrolled': '未登録',
     pending: '管理者の承認待ち',

@@ -18,6 +18,7 @@ import { createLogger, type Logger, type SecretBytes } from '../log/index.ts';
 import { systemClock, systemRandom } from '../headend/access/index.ts';
 import {
   detectImportFormat,
+  GatewayPanaTransport,
   KeyServer,
   loadOrCreateMasterKey,
   MeterCredentials,
@@ -25,6 +26,7 @@ import {
   networkKeyStatus,
   NetworkKeyManager,
   RotationInProgressError,
+  UdpPanaTransport,
 } from '../headend/keys/index.ts';
 import { parseMeterCredentials } from '../headend/keys/index.ts';
 import { FIELDROOT_HOME_ENV, openHeadendStore, type HeadendStore } from '../headend/storage/index.ts';
@@ -35,7 +37,7 @@ import { DEFAULT_GATEWAY_PORT, WireguardGateway, gatewayKeyFromMaster } from '..
 import { DeviceRevocation, JobAddressPlan, JobProvisioner } from '../headend/jobs/index.ts';
 import { DEFAULT_SERVER_ID } from '../headend/keys/index.ts';
 import { ENDPOINTS, type EndpointName } from '../contract/headend-api/index.ts';
-import { formatIpv6Address } from '../stack/ipv6/index.ts';
+import { formatIpv6Address, parseIpv6Address } from '../stack/ipv6/index.ts';
 import { parseIpPrefix } from '../stack/wireguard/index.ts';
 import { request as httpsRequest } from 'node:https';
 import { PANA_UDP_PORT } from '../stack/pana/index.ts';
@@ -272,15 +274,6 @@ export async function startHeadend(options: HeadendServeOptions): Promise<Runnin
   };
   try {
     const r = opened.store.repositories;
-    const keyServer = await KeyServer.start({
-      repositories: r,
-      masterKey: opened.master,
-      logger: log.child('keys'),
-      port: options.panaPort ?? PANA_UDP_PORT,
-      host: options.panaHost ?? '::',
-    });
-    services.push({ name: 'key server', stop: () => keyServer.stop() });
-
     const addresses = new JobAddressPlan();
     const gatewayKey = gatewayKeyFromMaster(opened.master);
     const gateway = new WireguardGateway({
@@ -301,11 +294,37 @@ export async function startHeadend(options: HeadendServeOptions): Promise<Runnin
       a[15] = last;
       return formatIpv6Address(a);
     };
+    // The CA before the key server: the key server's EAP-TLS certificate comes from it.
+    const caStore = fileCaStore(options.dataDir);
+    const ca = await CertificateAuthority.open({ store: caStore, clock: systemClock, random: systemRandom });
+    const keyServerTls = await ca.issueServerCertificate({ dnsNames: [DEFAULT_SERVER_ID], ipAddresses: [] });
+    const keyServerAddress = serviceAddress(1);
+    const keyServer = await KeyServer.start({
+      repositories: r,
+      masterKey: opened.master,
+      logger: log.child('keys'),
+      // Tools reach the key server through their tunnels (issue #4 §6); the UDP port stays for
+      // PaCs outside any tunnel.
+      transport: new GatewayPanaTransport(
+        gateway,
+        parseIpv6Address(keyServerAddress),
+        new UdpPanaTransport(options.panaHost ?? '::', options.panaPort ?? PANA_UDP_PORT, log.child('keys')),
+        log.child('keys'),
+      ),
+      toolAuthentication: {
+        certificate: keyServerTls.certificatePem,
+        privateKey: keyServerTls.privateKeyPem,
+        caCertificate: ca.certificatePem,
+        identifyClient: (cert) => ca.identifyClient(cert),
+      },
+    });
+    services.push({ name: 'key server', stop: () => keyServer.stop() });
+
     const jobs = new JobProvisioner({
       gateway,
       gatewayEndpoint: options.gatewayEndpoint ?? `127.0.0.1:${String(gatewayPort)}`,
       serviceProviderId: options.serviceProviderId ?? DEFAULT_SERVICE_PROVIDER_ID,
-      keyServer: { id: DEFAULT_SERVER_ID, address: serviceAddress(1), port: PANA_UDP_PORT },
+      keyServer: { id: DEFAULT_SERVER_ID, address: keyServerAddress, port: PANA_UDP_PORT },
       amrServer: { id: 'amr.fieldroot', address: serviceAddress(2), port: 3610 },
       addresses,
       servicePrefixes: [servicePrefix],
@@ -316,8 +335,6 @@ export async function startHeadend(options: HeadendServeOptions): Promise<Runnin
     jobs.on('job-offline', (j) => log.info('tool offline', { jobId: j.jobId, deviceId: j.deviceId }));
     services.push({ name: 'jobs', stop: () => Promise.resolve(jobs.endAll()) });
 
-    const caStore = fileCaStore(options.dataDir);
-    const ca = await CertificateAuthority.open({ store: caStore, clock: systemClock, random: systemRandom });
     const enrolments = await EnrolmentService.open({
       ca,
       store: caStore,

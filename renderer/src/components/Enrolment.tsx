@@ -15,7 +15,7 @@ export function Enrolment() {
             {t.enrolmentState[enrolment.state]}
             {enrolment.deviceId !== null && ` — ${enrolment.deviceId}`}
           </dd>
-          <dt>Vault</dt>
+          <dt>{t.vaultLabel}</dt>
           <dd>{t.vault[enrolment.vault]}</dd>
         </dl>
       )}

@@ -26,6 +26,13 @@ export function MeshView() {
   const maxHops = present.reduce((m, n) => Math.max(m, n.hops), 0);
 
   useEffect(() => {
+    // Drawn on the next frame: the theme attribute is set by the App's effect, which runs after
+    // this child's, and the colours are read from it.
+    const frame = requestAnimationFrame(() => draw());
+    return () => cancelAnimationFrame(frame);
+  }, [placed, theme]);
+
+  const draw = () => {
     const c = canvas.current;
     const ctx = c?.getContext('2d');
     if (c === null || ctx === null || ctx === undefined) return;
@@ -65,7 +72,7 @@ export function MeshView() {
         ctx.fillText(`${p.node.meterId} (${String(p.node.hops)})`, p.x + 7, p.y - 7);
       }
     }
-  }, [placed, theme]);
+  };
 
   const onClick = (e: MouseEvent<HTMLCanvasElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();

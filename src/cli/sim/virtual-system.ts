@@ -62,6 +62,7 @@ import {
 } from '../../stack/ipv6/index.ts';
 import { PANA_UDP_PORT, type PanaEndpoint } from '../../stack/pana/index.ts';
 import type { RetransmissionParams } from '../../stack/pana/index.ts';
+import type { DodagParameters } from '../../stack/rpl/index.ts';
 import { DecodeError } from '../../stack/wire/index.ts';
 
 export const VIRTUAL_MESH_PREFIX = '2001:db8:1:2::';
@@ -92,6 +93,8 @@ export interface VirtualSystemOptions {
   mac?: Partial<MacSettings>;
   /** Root's join beacon interval (mesh-root.ts JOIN_BEACON_INTERVAL_MS). */
   joinBeaconIntervalMs?: number;
+  /** DODAG parameters the root advertises (default rpl FIELD_DODAG_DEFAULTS). */
+  dodag?: Partial<DodagParameters>;
   crypto?: CryptoProvider;
 }
 
@@ -250,6 +253,7 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       random: () => random.uniform(),
       randomBytes: randomBytes(random.fork('root-bytes')),
       ...(o.joinBeaconIntervalMs !== undefined ? { joinBeaconIntervalMs: o.joinBeaconIntervalMs } : {}),
+      ...(o.dodag ? { dodag: o.dodag } : {}),
     });
     if (o.toolLogger) {
       const log = o.toolLogger;

@@ -55,4 +55,6 @@ export { DatagramBudget, DEFAULT_DATAGRAM_BUDGET } from './datagram-budget.ts';
 export type { DatagramBudgetPolicy } from './datagram-budget.ts';
 export { endpointFromSocket, socketAddressOf, describeEndpoint } from './udp-endpoint.ts';
 export { UdpPanaTransport, nodeTimers } from './pana-transport.ts';
+export { GatewayPanaTransport } from './gateway-pana-transport.ts';
+export type { GatewayPanaPort } from './gateway-pana-transport.ts';
 export type { PanaTransport, PanaReceive, KeyServerTimers } from './pana-transport.ts';
