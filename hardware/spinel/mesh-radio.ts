@@ -1,0 +1,146 @@
+/**
+ * The Spinel dongle as the field engine's radio: the shape of `FieldRadio`
+ * (src/field/engine/field-radio.ts, the mesh root's `MeshRadio` plus attachment), matched
+ * structurally because hardware/ does not import src/field (eslint.config.js). It lives here so
+ * both `fieldroot field` (src/cli) and the app (main/) can use it.
+ *
+ * One `SpinelMeshRadio` outlives the dongles behind it: `follow(supervisor)` attaches each dongle
+ * the DongleSupervisor (hardware/ports) opens — configuring channel, PAN ID and its own EUI-64 as
+ * the long address — and detaches it when it is unplugged, so the mesh root keeps running across
+ * a replug. Detached, a transmission ends at once with 'error' and nothing is received.
+ */
+import type { DongleInfo, ReceivedFrame as SpinelFrame, SpinelDongle, TransmitResult } from './dongle.ts';
+import type { Logger } from '../../src/log/index.ts';
+
+export type MeshTransmitStatus = 'sent' | 'no-ack' | 'channel-access-failure' | 'error';
+
+export interface MeshReceivedFrame {
+  psdu: Uint8Array;
+  rssiDbm: number;
+  lqi: number;
+}
+
+export type MeshRadioAttachment =
+  | { readonly attached: true; readonly description: string }
+  | { readonly attached: false; readonly reason: string };
+
+/** What `follow` needs of DongleSupervisor (hardware/ports/supervisor.ts). */
+export interface DongleSource {
+  on(event: 'connected', listener: (c: { path: string; dongle: SpinelDongle; info: DongleInfo }) => void): unknown;
+  on(event: 'unplugged', listener: (u: { path: string; reason: string }) => void): unknown;
+  on(event: 'stopped', listener: () => void): unknown;
+}
+
+export interface SpinelMeshRadioOptions {
+  readonly channel: number;
+  readonly panId: number;
+  /** FCS octets of the PHY: 4 on the 920 MHz SUN PHY (802.15.4-2015 §7.2.10), 2 on O-QPSK. */
+  readonly fcsLength?: 2 | 4;
+  readonly logger?: Logger;
+}
+
+/** The aMaxPhyPacketSize of O-QPSK (802.15.4-2015 §11.3): used until a dongle reports its own. */
+const PSDU_BEFORE_ANY_DONGLE = 127;
+
+export class SpinelMeshRadio {
+  readonly fcsLength: 2 | 4;
+  private dongle: SpinelDongle | undefined;
+  private offFrame: (() => void) | undefined;
+  private lastMaxPsdu = PSDU_BEFORE_ANY_DONGLE;
+  private eui: bigint | undefined;
+  private readonly frameListeners = new Set<(frame: MeshReceivedFrame) => void>();
+  private readonly attachmentListeners = new Set<(change: MeshRadioAttachment) => void>();
+  /** Transmissions that found no dongle attached. */
+  detachedTransmits = 0;
+
+  constructor(private readonly o: SpinelMeshRadioOptions) {
+    this.fcsLength = o.fcsLength ?? 4;
+  }
+
+  get attached(): boolean {
+    return this.dongle !== undefined;
+  }
+
+  get extendedAddress(): bigint | undefined {
+    return this.eui;
+  }
+
+  get maxPsdu(): number {
+    return this.dongle?.maxPsduLength ?? this.lastMaxPsdu;
+  }
+
+  /** Attaches every dongle `source` connects and detaches it when it goes away. */
+  follow(source: DongleSource): void {
+    source.on('connected', ({ path, dongle, info }) => {
+      void this.attach(dongle, info, path).catch((err: unknown) => {
+        this.o.logger?.warn('dongle could not be configured', { path, error: err as Error });
+        void dongle.close();
+      });
+    });
+    source.on('unplugged', ({ reason }) => this.detach(reason));
+    source.on('stopped', () => this.detach('dongle closed'));
+  }
+
+  /** Configures `dongle` (channel, PAN ID, its EUI-64) and sends and receives through it. */
+  async attach(dongle: SpinelDongle, info: DongleInfo, description: string): Promise<void> {
+    await dongle.configure({
+      channel: this.o.channel,
+      panId: this.o.panId,
+      extendedAddress: info.hardwareAddress,
+    });
+    this.detach('replaced');
+    const eui = euiOf(info.hardwareAddress);
+    if (this.eui !== undefined && this.eui !== eui)
+      this.o.logger?.warn('a different dongle was plugged in: the mesh keeps the first EUI-64');
+    this.eui ??= eui;
+    this.dongle = dongle;
+    this.lastMaxPsdu = dongle.maxPsduLength;
+    const onFrame = (f: SpinelFrame): void => {
+      for (const l of this.frameListeners) l({ psdu: f.psdu, rssiDbm: f.rssi, lqi: f.lqi });
+    };
+    dongle.on('frame', onFrame);
+    this.offFrame = () => dongle.off('frame', onFrame);
+    this.announce({ attached: true, description: `${description} (${info.ncpVersion})` });
+  }
+
+  detach(reason: string): void {
+    if (this.dongle === undefined) return;
+    this.offFrame?.();
+    this.offFrame = undefined;
+    this.dongle = undefined;
+    this.announce({ attached: false, reason });
+  }
+
+  transmit(psdu: Uint8Array, _options: { ackRequest: boolean }): Promise<MeshTransmitStatus> {
+    // The RCP reads the ack request from the frame's own MAC header and waits for the ACK.
+    const dongle = this.dongle;
+    if (dongle === undefined) {
+      this.detachedTransmits++;
+      return Promise.resolve('error');
+    }
+    return dongle.transmit(psdu).then(
+      (r: TransmitResult) => r.status,
+      () => 'error' as const, // closed under us, queue full: the mesh root's protocols retry
+    );
+  }
+
+  onFrame(listener: (frame: MeshReceivedFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  onAttachment(listener: (change: MeshRadioAttachment) => void): () => void {
+    this.attachmentListeners.add(listener);
+    return () => this.attachmentListeners.delete(listener);
+  }
+
+  private announce(change: MeshRadioAttachment): void {
+    for (const l of this.attachmentListeners) l(change);
+  }
+}
+
+function euiOf(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
