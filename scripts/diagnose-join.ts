@@ -6,8 +6,8 @@
 import { RadioMac } from '../hardware/sim/medium/index.ts';
 import { RadioPort } from '../hardware/sim/node/radio-port.ts';
 import { loadScenario } from '../hardware/sim/scenario/index.ts';
+import { buildVirtualSystem } from '../src/cli/sim/virtual-system.ts';
 import type { Ipv6Packet } from '../src/stack/ipv6/index.ts';
-import { buildHarness } from '../test/hardware/sim/node/harness.ts';
 
 // Frames (fragments and MAC retries included) per kind of traffic.
 const perKind = new Map<string, { datagrams: number; frames: number; attempts: number; octets: number }>();
@@ -51,76 +51,70 @@ const name = process.argv[2] ?? 'town-200';
 const limitS = Number(process.argv[3] ?? 600);
 const spreadS = Number(process.argv[4] ?? 10);
 const started = performance.now();
-const h = buildHarness(
-  loadScenario(name),
-  process.env.JOIN_ATTEMPT_MS ? { timing: { joinAttemptMs: Number(process.env.JOIN_ATTEMPT_MS) } } : {},
-);
-h.root.start();
-h.field.powerOnAll(spreadS * 1000);
-const n = h.field.meters.length;
-const checkpoints = [60, 90, 120, 180, 300, 450, 600, 900, 1200].filter((c) => c <= limitS);
+const sys = await buildVirtualSystem({
+  scenario: loadScenario(name),
+  powerOnSpreadMs: spreadS * 1000,
+  ...(process.env.JOIN_ATTEMPT_MS ? { meterTiming: { joinAttemptMs: Number(process.env.JOIN_ATTEMPT_MS) } } : {}),
+});
+sys.start();
+const n = sys.field.meters.length;
+const checkpoints = [30, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200].filter((c) => c <= limitS);
 let fullAt: number | undefined;
 for (let t = 1; t <= limitS; t++) {
-  h.scheduler.runUntil(t * 1000);
-  const joined = h.field.meters.filter((m) => m.state === 'joined').length;
+  sys.runUntil(t * 1000);
+  await new Promise<void>((r) => setImmediate(r)); // the key server's async steps
+  const joined = sys.field.meters.filter((m) => m.state === 'joined').length;
   if (joined === n && fullAt === undefined) fullAt = t;
-  if (checkpoints.includes(t)) {
+  if (checkpoints.includes(t) || (fullAt === t && !checkpoints.includes(t))) {
     const states = new Map<string, number>();
-    for (const m of h.field.meters) states.set(m.state, (states.get(m.state) ?? 0) + 1);
+    for (const m of sys.field.meters) states.set(m.state, (states.get(m.state) ?? 0) + 1);
+    const authenticated = sys.report().filter((r) => r.authenticated).length;
     console.log(
-      `t=${t}s joined ${joined}/${n} (${((100 * joined) / n).toFixed(1)} %) ` +
+      `t=${t}s joined ${joined}/${n} (${((100 * joined) / n).toFixed(1)} %) authenticated ${authenticated} ` +
         `${JSON.stringify(Object.fromEntries(states))} wall ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   }
   if (fullAt !== undefined && t >= Math.max(120, fullAt)) break;
 }
-const radio = h.field.medium.totals?.() ?? undefined;
 const sum: Record<string, number> = {};
-for (const m of [h.field.tabletNodeId, ...h.field.meters.map((_, i) => i + 1)]) {
-  const s = h.field.medium.statsOf(m) as unknown as Record<string, number>;
+for (const m of [sys.field.tabletNodeId, ...sys.field.meters.map((_, i) => i + 1)]) {
+  const s = sys.field.medium.statsOf(m) as unknown as Record<string, number>;
   for (const [k, val] of Object.entries(s)) sum[k] = (sum[k] ?? 0) + val;
 }
-console.log('radio', JSON.stringify(radio ?? sum));
+console.log('radio (all nodes)', JSON.stringify(sum));
 const rpl: Record<string, number> = {};
-const pac: Record<string, number> = {};
-for (const m of h.field.meters) {
+const meter: Record<string, number> = {};
+for (const m of sys.field.meters) {
   const c = (m as unknown as { v?: { rpl?: { counters: Record<string, number> } } }).v?.rpl?.counters;
   if (c) for (const [k, val] of Object.entries(c)) rpl[k] = (rpl[k] ?? 0) + val;
   for (const [k, val] of Object.entries(m.counters as unknown as Record<string, number>))
-    pac[k] = (pac[k] ?? 0) + val;
+    meter[k] = (meter[k] ?? 0) + val;
 }
 console.log('rpl (current sessions)', JSON.stringify(rpl));
-console.log('meter', JSON.stringify(pac));
-console.log('root rpl', JSON.stringify((h.root.rpl as unknown as { counters: unknown }).counters));
-const paa = new Map<string, number>();
-for (const { event } of h.root.paaEvents) paa.set(event.type, (paa.get(event.type) ?? 0) + 1);
-console.log('paa events', JSON.stringify(Object.fromEntries(paa)));
-const hops = h.field.report().map((r) => r.hops ?? 0);
+console.log('meter', JSON.stringify(meter));
+console.log('root counters', JSON.stringify(sys.root.counters()));
+const report = sys.report();
+const hops = report.map((r) => r.hops ?? 0);
+const hopHistogram = new Map<number, number>();
+for (const h of hops) hopHistogram.set(h, (hopHistogram.get(h) ?? 0) + 1);
+console.log('hops', JSON.stringify(Object.fromEntries([...hopHistogram].sort((a, b) => a[0] - b[0]))));
 console.log('max hops', Math.max(...hops), 'full join at', fullAt ?? '-', 's');
-console.log(`wall ${((performance.now() - started) / 1000).toFixed(1)} s, events ${h.scheduler.eventsRun}`);
+console.log(`wall ${((performance.now() - started) / 1000).toFixed(1)} s, events ${sys.scheduler.eventsRun}`);
 const reasons = new Map<string, number>();
-for (const m of h.field.meters)
+for (const m of sys.field.meters)
   for (const e of m.history) {
     const key = e.event.replace(/[0-9a-f]{16}/g, 'X').replace(/\d+/g, 'N');
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
 console.log('history', JSON.stringify([...reasons].sort((a, b) => b[1] - a[1]).slice(0, 20)));
-const rejected = new Map<string, number>();
-for (const { event } of h.root.paaEvents)
-  if (event.type === 'rejected') {
-    const r = (event as { reason?: string }).reason ?? '?';
-    rejected.set(r, (rejected.get(r) ?? 0) + 1);
-  }
-console.log('paa rejections', JSON.stringify(Object.fromEntries(rejected)));
 console.log('per kind (datagrams, frames, attempts, octets):');
 for (const [k, c] of [...perKind].sort((a, b) => b[1].attempts - a[1].attempts))
   console.log(`  ${k.padEnd(24)} ${c.datagrams} ${c.frames} ${c.attempts} ${c.octets}`);
-console.log('paa drops', JSON.stringify(Object.fromEntries(h.root.paa.drops)));
 const pacDrops = new Map<string, number>();
-for (const m of h.field.meters) {
+for (const m of sys.field.meters) {
   const pacOf = (m as unknown as { v?: { pac?: { drops: ReadonlyMap<string, number> } } }).v?.pac;
   if (pacOf) for (const [k, c] of pacOf.drops) pacDrops.set(k, (pacDrops.get(k) ?? 0) + c);
 }
 console.log('pac drops (current sessions)', JSON.stringify(Object.fromEntries(pacDrops)));
-console.log('root drops', JSON.stringify(h.root.drops));
-console.log('tablet radio', JSON.stringify(h.field.medium.statsOf(h.field.tabletNodeId)));
+console.log('tablet radio', JSON.stringify(sys.field.medium.statsOf(sys.field.tabletNodeId)));
+await sys.close();

@@ -26,7 +26,10 @@ export type MeshRadioAttachment =
 
 /** What `follow` needs of DongleSupervisor (hardware/ports/supervisor.ts). */
 export interface DongleSource {
-  on(event: 'connected', listener: (c: { path: string; dongle: SpinelDongle; info: DongleInfo }) => void): unknown;
+  on(
+    event: 'connected',
+    listener: (c: { path: string; dongle: SpinelDongle; info: DongleInfo }) => void,
+  ): unknown;
   on(event: 'unplugged', listener: (u: { path: string; reason: string }) => void): unknown;
   on(event: 'stopped', listener: () => void): unknown;
 }

@@ -4,16 +4,15 @@
  * every IPC message sender-checked and schema-validated, navigation, new windows, webviews
  * and permission requests denied. The engine is the same `AppEngine` the web shell hosts.
  *
- * Seams: the credential vault (main/vault, src/field/vault) and the job engine (src/field/job)
- * are passed to the engine here when they land; until then the UI names them as unavailable.
+ * The engine is built by main/web-shell/field-app.ts exactly as the web shell builds it (vault,
+ * enrolment, job driver over the field engine, read results and DR), configured from the
+ * environment only (FIELDROOT_HEADEND_URL, FIELDROOT_HEADEND_CA, FIELDROOT_DEVICE_ID, …).
  */
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from 'electron';
 import { IPC_COMMAND_CHANNEL, IPC_EVENT_CHANNEL, parseCommand } from '../../src/contract/app/index.ts';
-import { AppEngine, headendSessions } from '../../src/field/app-engine/index.ts';
-import { HeadendClient } from '../../src/field/headend-client/index.ts';
+import type { AppEngine } from '../../src/field/app-engine/index.ts';
 import { createLogger, DropCounter } from '../../src/log/index.ts';
 import { watchDongles } from '../dongle-watch.ts';
 import {
@@ -26,6 +25,7 @@ import {
 } from '../ipc-guard.ts';
 import { RENDERER_CSP } from '../security.ts';
 import { appDataDir, fileSettingsStore } from '../settings-file.ts';
+import { startFieldApp } from '../web-shell/field-app.ts';
 
 const logger = createLogger('app.main');
 const drops = new DropCounter(logger);
@@ -43,18 +43,8 @@ protocol.registerSchemesAsPrivileged([
 ]);
 app.enableSandbox();
 
-const headendUrl = process.env.FIELDROOT_HEADEND_URL;
-const headendCa = process.env.FIELDROOT_HEADEND_CA;
-const engine = new AppEngine({
-  clock: () => Date.now(),
-  settings: fileSettingsStore(appDataDir()),
-  headend:
-    headendUrl === undefined || headendCa === undefined
-      ? null
-      : headendSessions(
-          new HeadendClient({ baseUrl: headendUrl, caCertificatePem: readFileSync(headendCa, 'utf8') }),
-        ),
-});
+// CommonJS bundle: no top-level await; the window waits for the engine.
+const started = startFieldApp({}, process.env, fileSettingsStore(appDataDir()), logger);
 
 function rendererDir(): string {
   return join(app.getAppPath(), 'renderer', 'dist');
@@ -75,7 +65,9 @@ app.on('web-contents-created', (_event, contents) => harden(contents));
 
 app.on('window-all-closed', () => app.quit());
 
-void app.whenReady().then(() => {
+void Promise.all([started, app.whenReady()]).then(([{ engine, field }]) => {
+  for (const notice of field?.notices ?? []) logger.info(notice);
+  app.once('before-quit', () => void field?.stop());
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
@@ -151,4 +143,8 @@ void app.whenReady().then(() => {
   });
   void win.loadURL(APP_START_URL);
   logger.info('window opened', { host: APP_HOST });
+}, (err: unknown) => {
+  // Without an engine there is nothing to show: say why and quit rather than hang windowless.
+  logger.error('the app could not start', { error: String(err) });
+  app.exit(1);
 });

@@ -3,13 +3,29 @@
  * `commands` below; every subcommand answers `--help`.
  */
 import { cryptoCommand } from './crypto-command.ts';
+import { FIELD_HELP, FIELD_SUMMARY } from './field-help.ts';
 import { headendCommand } from './headend-command.ts';
 import { radioCommand } from './radio-command.ts';
 import { simCommand } from './sim-command.ts';
 import { vpnCommand } from './vpn-command.ts';
 import { UsageError, type CliCommand, type CliIo } from './command.ts';
 
-const commands: CliCommand[] = [cryptoCommand, radioCommand, simCommand, vpnCommand, headendCommand];
+/** `field` loads the whole tool engine: only when it runs. */
+const fieldCommand: CliCommand = {
+  name: 'field',
+  summary: FIELD_SUMMARY,
+  help: FIELD_HELP,
+  run: (argv, io) => import('./field-command.ts').then((m) => m.fieldCommand.run(argv, io)),
+};
+
+const commands: CliCommand[] = [
+  cryptoCommand,
+  radioCommand,
+  simCommand,
+  vpnCommand,
+  headendCommand,
+  fieldCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

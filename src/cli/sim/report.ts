@@ -1,11 +1,13 @@
 /**
  * `--report`: what happened to each meter of the run, as JSON — identity, whether and when it
  * joined, its hop count to the tablet, and its register values at the end of the run (the
- * simulator's own values, to compare with what the tool read).
+ * simulator's own values, to compare with what the tool read). In virtual-time mode also what
+ * the head-end's AMR server stored from its read, next to the meter's own registers at that read.
  */
 import { writeFileSync } from 'node:fs';
 import type { SimulatedField } from '../../../hardware/sim/node/index.ts';
 import { EchonetMeterDevice } from '../../../hardware/sim/meter/index.ts';
+import { WitnessedMeter } from './virtual-amr.ts';
 
 export interface RegisterValues {
   /** E0 / E3 counts as the meter reports them. */
@@ -30,6 +32,18 @@ export interface MeterRunReport {
   joinedAt: string | null;
   hops: number | null;
   registers: RegisterValues | null;
+  /** What the head-end stored from its latest read (virtual-time mode); null when not read. */
+  headend: HeadendRead | null;
+}
+
+export interface HeadendRead {
+  readAt: string;
+  /** Stored register × coefficient × unit, kWh, exact decimals. */
+  forwardKwh: string;
+  reverseKwh: string | null;
+  /** The simulator's own registers when the meter answered that read (null: not witnessed). */
+  simulatorForwardKwh: string | null;
+  simulatorReverseKwh: string | null;
 }
 
 export interface SimRunReport {
@@ -53,12 +67,15 @@ export interface ReportContext {
   startMs: number;
   framesCaptured: number | null;
   plugHistory?: readonly [number, string][];
+  /** The head-end's stored reads by meter id (virtual-time mode). */
+  headend?: ReadonlyMap<string, HeadendRead>;
 }
 
 export function buildSimReport(c: ReportContext): SimRunReport {
   const now = c.field.medium.scheduler.now();
   const meters = c.field.report().map((m): MeterRunReport => {
-    const app = c.field.applications.get(m.id);
+    const application = c.field.applications.get(m.id);
+    const app = application instanceof WitnessedMeter ? application.device : application;
     let registers: RegisterValues | null = null;
     if (app instanceof EchonetMeterDevice) {
       const t = app.meterTruth(now);
@@ -82,6 +99,7 @@ export function buildSimReport(c: ReportContext): SimRunReport {
       joinedAt: joinedAt === undefined ? null : new Date(c.startEpochMs + joinedAt - c.startMs).toISOString(),
       hops: m.hops ?? null,
       registers,
+      headend: c.headend?.get(m.id) ?? null,
     };
   });
   const hops = meters.map((m) => m.hops).filter((h): h is number => h !== null);

@@ -14,9 +14,14 @@ import { scheduleLossBursts } from './loss-bursts.ts';
 import type { SimOptions } from './options.ts';
 import { buildSimReport, writeSimReport } from './report.ts';
 import { buildVirtualSystem } from './virtual-system.ts';
+import { VIRTUAL_AMR_STEP_MS } from './virtual-amr.ts';
+import type { HeadendRead } from './report.ts';
 
-/** Virtual time run between checks for a signal and key-server steps. */
-const STEP_MS = 1_000;
+/**
+ * Virtual time run between checks for a signal and the head-end's async steps (key server, AMR
+ * server). Short: the AMR server acts on a meter's answer only at the end of a step.
+ */
+const STEP_MS = VIRTUAL_AMR_STEP_MS;
 
 export async function runVirtualTimeSim(o: SimOptions, scenario: Scenario, io: CliIo): Promise<number> {
   const sys = await buildVirtualSystem({
@@ -24,7 +29,8 @@ export async function runVirtualTimeSim(o: SimOptions, scenario: Scenario, io: C
     powerOnSpreadMs: o.powerOnSpreadS * 1000,
     scheduleFailures: true,
   });
-  const startEpochMs = Date.now();
+  // The meters' clocks and the head-end's share the system's fixed epoch (a reproducible run).
+  const startEpochMs = sys.startEpochMs;
   const capture = o.pcap !== undefined ? new CaptureFile(o.pcap, BigInt(startEpochMs) * 1000n) : undefined;
   if (capture) {
     // Real Imm-Acks on air instead of placeholder octets, so that the capture shows them.
@@ -51,13 +57,23 @@ export async function runVirtualTimeSim(o: SimOptions, scenario: Scenario, io: C
       await sys.settle();
     }
     capture?.close();
+    const headend = new Map<string, HeadendRead>();
+    for (const e of await sys.amr.storedEnergy())
+      headend.set(e.meterId, {
+        readAt: new Date(e.readAtMs).toISOString(),
+        forwardKwh: e.forwardKwh,
+        reverseKwh: e.reverseKwh,
+        simulatorForwardKwh: e.simulator?.forwardKwh ?? null,
+        simulatorReverseKwh: e.simulator?.reverseKwh ?? null,
+      });
     const report = buildSimReport({
       field: sys.field,
       scenario,
       mode: 'virtual-time',
-      startEpochMs,
+      startEpochMs: startEpochMs + startMs,
       startMs,
       framesCaptured: capture ? capture.frames : null,
+      headend,
     });
     if (o.report !== undefined) writeSimReport(o.report, report);
     if (o.keysOut !== undefined) {
@@ -72,7 +88,7 @@ export async function runVirtualTimeSim(o: SimOptions, scenario: Scenario, io: C
     io.out(
       `Simulated ${report.durationS.toFixed(1)} s in ${((performance.now() - wallStart) / 1000).toFixed(1)} s` +
         (stopSignal ? ` (stopped by ${stopSignal})` : '') +
-        `: ${report.summary.joined}/${report.summary.meters} meters joined, ${report.radio.framesOnAir} frames on air` +
+        `: ${report.summary.joined}/${report.summary.meters} meters joined, ${headend.size} read by the head-end, ${report.radio.framesOnAir} frames on air` +
         (capture ? `, ${capture.frames} captured in ${capture.path}` : ''),
     );
     return 0;

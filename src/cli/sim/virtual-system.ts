@@ -18,6 +18,7 @@
  *   sys.ping(meterId)                  // ICMPv6 echo from the head-end side, through the northbound link
  *   sys.echoReplies                    // replies that came back north
  *   sys.networkKeys()                  // simulated keys in force (for a Wireshark key table only)
+ *   sys.amr                            // the AMR/DR server (./virtual-amr.ts): reads each meter that joins
  *   await sys.close()                  // stops the key server, wipes the root, removes the database
  *
  * The tool's own PANA session (EAP-TLS over the VPN, another issue) is not simulated: the tool
@@ -64,11 +65,20 @@ import { PANA_UDP_PORT, type PanaEndpoint } from '../../stack/pana/index.ts';
 import type { RetransmissionParams } from '../../stack/pana/index.ts';
 import type { DodagParameters } from '../../stack/rpl/index.ts';
 import { DecodeError } from '../../stack/wire/index.ts';
+import { prefixContains, type IpPrefix } from '../../stack/wireguard/index.ts';
+import type { GatewayServicePort } from '../../headend/amr/index.ts';
+import {
+  attachVirtualAmr,
+  VIRTUAL_START_EPOCH_MS,
+  witnessedMeters,
+  type VirtualAmr,
+  type VirtualAmrServiceOptions,
+} from './virtual-amr.ts';
 
 export const VIRTUAL_MESH_PREFIX = '2001:db8:1:2::';
 /** The key server's address on the head-end side of the tunnel. */
 export const VIRTUAL_PAA_ADDRESS = '2001:db8:ffff::716';
-/** Where head-end echo requests come from (the AMR/DR server's side). */
+/** Where head-end echo requests come from; also the AMR/DR server's address (UDP 3610). */
 export const VIRTUAL_HEADEND_ADDRESS = '2001:db8:ffff::1';
 
 export interface VirtualSystemOptions {
@@ -96,6 +106,10 @@ export interface VirtualSystemOptions {
   /** DODAG parameters the root advertises (default rpl FIELD_DODAG_DEFAULTS). */
   dodag?: Partial<DodagParameters>;
   crypto?: CryptoProvider;
+  /** Epoch ms of virtual time 0 (the meters' clocks, the AMR server's). Default VIRTUAL_START_EPOCH_MS. */
+  startEpochMs?: number;
+  /** AMR/DR server tuning (retry policy, reading engine). */
+  amr?: VirtualAmrServiceOptions;
 }
 
 export interface OnAirFrame {
@@ -137,6 +151,10 @@ export interface VirtualSystem {
   readonly tabletRadio: SimulatedTabletRadio;
   readonly crypto: CryptoProvider;
   readonly meshPrefix: Ipv6Address;
+  /** The AMR/DR server on the head-end side (reads every meter the key server reports joined). */
+  readonly amr: VirtualAmr;
+  /** Epoch ms of virtual time 0. */
+  readonly startEpochMs: number;
   readonly echoReplies: EchoReply[];
   /** Virtual time `start()` was called. */
   readonly startedAtMs: number | undefined;
@@ -163,10 +181,14 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
     for (let i = 0; i < n; i++) out[i] = rng.nextUint32() & 0xff;
     return out;
   };
+  const startEpochMs = o.startEpochMs ?? VIRTUAL_START_EPOCH_MS;
+  // Every meter runs its ECHONET Lite device, as in pty mode; witnessed for the read comparison.
+  const devices = witnessedMeters(scenario, startEpochMs);
   const field = new SimulatedField({
     scenario,
     scheduler,
     crypto,
+    applicationFor: (m) => devices.get(m.id),
     ...(o.mac ? { mac: o.mac } : {}),
     ...(o.meterTiming ? { timing: o.meterTiming } : {}),
   });
@@ -255,6 +277,19 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       ...(o.joinBeaconIntervalMs !== undefined ? { joinBeaconIntervalMs: o.joinBeaconIntervalMs } : {}),
       ...(o.dodag ? { dodag: o.dodag } : {}),
     });
+    const amr = await attachVirtualAmr({
+      scenario,
+      store,
+      keyServer,
+      gateway: headendSide,
+      scheduler,
+      serverAddress: VIRTUAL_HEADEND_ADDRESS,
+      meshPrefix: `${VIRTUAL_MESH_PREFIX}/64`,
+      startEpochMs,
+      meters: devices,
+      random: random.fork('amr'),
+      ...(o.amr ? { service: o.amr } : {}),
+    });
     if (o.toolLogger) {
       const log = o.toolLogger;
       root.onEvent((e: MeshRootEvent) => {
@@ -275,6 +310,8 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       tapListeners,
       store,
       dir,
+      amr,
+      startEpochMs,
     );
   } catch (err) {
     await keyServer?.stop();
@@ -307,6 +344,8 @@ class VirtualSystemImpl implements VirtualSystem {
     private readonly tap: Set<(f: OnAirFrame) => void>,
     readonly store: HeadendStore,
     private readonly dir: string,
+    readonly amr: VirtualAmr,
+    readonly startEpochMs: number,
   ) {
     this.echoReplies = headend.echoReplies;
     keyServer.on('meter-joined', (e) => this.authenticated.add(e.eui64.toLowerCase()));
@@ -385,6 +424,7 @@ class VirtualSystemImpl implements VirtualSystem {
     this.closed = true;
     if (this.keyFollowing) this.scheduler.cancel(this.keyFollowing);
     this.root.close();
+    this.amr.close();
     await this.keyServer.stop();
     this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
@@ -437,9 +477,13 @@ class VirtualNorthbound extends EventEmitter implements NorthboundLink {
   }
 }
 
-/** The head-end's network: the key server's PANA transport, and a host that pings meters. */
-class HeadendSide {
+/**
+ * The head-end's network: the key server's PANA transport, a host that pings meters, and service
+ * routes as the WireGuard gateway has them (the AMR/DR server's address).
+ */
+class HeadendSide implements GatewayServicePort {
   readonly echoReplies: EchoReply[] = [];
+  private readonly routes: { prefix: IpPrefix; handler: (packet: Uint8Array) => void }[] = [];
   readonly transport: PanaTransport;
   private receive: PanaReceive | undefined;
   /** Packets from the tunnel that nobody on the head-end side wanted, by reason. */
@@ -464,6 +508,21 @@ class HeadendSide {
         return Promise.resolve();
       },
     };
+  }
+
+  addRoute(prefix: IpPrefix, handler: (packet: Uint8Array) => void): () => void {
+    const route = { prefix, handler };
+    this.routes.push(route);
+    return () => {
+      const i = this.routes.indexOf(route);
+      if (i >= 0) this.routes.splice(i, 1);
+    };
+  }
+
+  /** One tool, one tunnel: every packet for the mesh goes to it. */
+  deliver(ipv6Packet: Uint8Array): boolean {
+    this.link.deliver(ipv6Packet);
+    return true;
   }
 
   echoRequest(target: Ipv6Address, sequence: number): void {
@@ -523,6 +582,8 @@ class HeadendSide {
       });
       return;
     }
+    const route = this.routes.find((r) => prefixContains(r.prefix, p.destination));
+    if (route) return route.handler(bytes);
     this.count('no-listener');
   }
 

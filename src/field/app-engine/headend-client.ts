@@ -52,7 +52,7 @@ export function classifyHeadendError(err: unknown): HeadendError {
   }
 }
 
-export function headendSessions(client: HeadendClient): HeadendSessions {
+export function headendSessions(client: Pick<HeadendClient, 'call'>): HeadendSessions {
   return {
     async signIn(username, password) {
       try {

@@ -30,7 +30,21 @@ export interface AmrServiceOptions {
   readonly drManufacturers?: readonly number[];
   /** Read meters when they join through a tool (default true). */
   readonly readOnJoin?: boolean;
+  /**
+   * A read that timed out (the meter joined, but its answers were lost on the way) is tried again
+   * while the meter stays joined: after `afterMs`, doubling each time, at most `times` times.
+   * Without it a lost read waits for the meter's next join, which can be hours. Default: none.
+   */
+  readonly reread?: ReadRetry;
 }
+
+export interface ReadRetry {
+  readonly afterMs: number;
+  readonly times: number;
+}
+
+/** After 1 min, then 2 min: a mesh that lost a whole read (three attempts) has usually settled. */
+export const DEFAULT_REREAD: ReadRetry = { afterMs: 60_000, times: 2 };
 
 export type ReadListener = (outcome: ReadOutcome) => void;
 
@@ -39,6 +53,8 @@ export interface AmrStats {
   readsStored: number;
   readsFailed: number;
   ingestErrors: number;
+  /** Reads started again after a timed-out one (`reread`). */
+  rereads: number;
 }
 
 export class AmrService {
@@ -46,7 +62,9 @@ export class AmrService {
   readonly engine: ReadingEngine;
   readonly registry: MeterRegistry;
   readonly demandResponse: DemandResponseService;
-  readonly stats: AmrStats = { readsStarted: 0, readsStored: 0, readsFailed: 0, ingestErrors: 0 };
+  readonly stats: AmrStats = { readsStarted: 0, readsStored: 0, readsFailed: 0, ingestErrors: 0, rereads: 0 };
+  /** Meters whose read timed out: when to read again, and how many re-reads that will be. */
+  private readonly rereadDue = new Map<string, { atMs: number; attempt: number }>();
   private readonly listeners: ReadListener[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -86,11 +104,21 @@ export class AmrService {
 
   poll(now: number): void {
     this.transactions.poll(now);
+    for (const [meterId, due] of this.rereadDue) {
+      if (due.atMs > now) continue;
+      this.rereadDue.delete(meterId);
+      const meter = this.registry.current(meterId);
+      if (meter === undefined || meter.serving.via !== 'tool') continue; // left meanwhile
+      this.stats.rereads++;
+      void this.readMeter(meter, due.attempt);
+    }
   }
 
   /** Reads a joined meter now and stores the outcome. Never rejects. */
-  readMeter(meter: JoinedMeter): Promise<ReadOutcome | undefined> {
-    const run = this.readAndStore(meter);
+  readMeter(meter: JoinedMeter, attempt = 0): Promise<ReadOutcome | undefined> {
+    // A fresh read (a join) replaces any re-read still waiting.
+    if (attempt === 0) this.rereadDue.delete(meter.meterId);
+    const run = this.readAndStore(meter, attempt);
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
     return run;
@@ -114,7 +142,7 @@ export class AmrService {
     this.timer = undefined;
   }
 
-  private async readAndStore(meter: JoinedMeter): Promise<ReadOutcome | undefined> {
+  private async readAndStore(meter: JoinedMeter, attempt: number): Promise<ReadOutcome | undefined> {
     this.stats.readsStarted++;
     try {
       const previous = (await this.o.amr.latestReading(meter.meterId)) ?? null;
@@ -132,6 +160,17 @@ export class AmrService {
       });
       if (outcome.reading === null) this.stats.readsFailed++;
       else this.stats.readsStored++;
+      const retry = this.o.reread;
+      if (
+        retry !== undefined &&
+        attempt < retry.times &&
+        outcome.reading === null &&
+        outcome.exceptions.some((e) => e.reason === 'timeout')
+      )
+        this.rereadDue.set(meter.meterId, {
+          atMs: this.o.clock() + retry.afterMs * 2 ** attempt,
+          attempt: attempt + 1,
+        });
       for (const l of this.listeners) l(outcome);
       return outcome;
     } catch {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HeadendStore } from '../storage/index.ts';
 import { createSqliteAmrRepository } from '../storage/index.ts';
-import { AmrService } from './amr-service.ts';
+import { AmrService, DEFAULT_REREAD } from './amr-service.ts';
 import type { AmrServiceOptions } from './amr-service.ts';
 import { attachEchonetToGateway } from './gateway-port.ts';
 import type { GatewayEchonetLink, GatewayServicePort } from './gateway-port.ts';
@@ -33,7 +33,9 @@ export function attachAmrServer(options: {
   readonly serverAddress: string;
   readonly activeJobs: () => readonly ServingJob[];
   readonly clock?: () => number;
-  readonly service?: Partial<Pick<AmrServiceOptions, 'retry' | 'engine' | 'drManufacturers' | 'readOnJoin'>>;
+  readonly service?: Partial<
+    Pick<AmrServiceOptions, 'retry' | 'engine' | 'drManufacturers' | 'readOnJoin' | 'reread'>
+  >;
 }): AmrAttachment {
   const r = options.store.repositories;
   const amr = createSqliteAmrRepository(options.store.db);
@@ -43,6 +45,7 @@ export function attachAmrServer(options: {
     holder.service?.receive(address, payload),
   );
   const service = new AmrService({
+    reread: DEFAULT_REREAD,
     ...options.service,
     meters: r.meters,
     readings: r.readings,

@@ -1,8 +1,8 @@
 /** The AMR/DR server: meter registry, ECHONET Lite reading engine, demand response (issue #5). */
-export { AmrService } from './amr-service.ts';
+export { AmrService, DEFAULT_REREAD } from './amr-service.ts';
 export { attachAmrServer } from './attach.ts';
 export type { AmrAttachment } from './attach.ts';
-export type { AmrServiceOptions, AmrStats, ReadListener } from './amr-service.ts';
+export type { AmrServiceOptions, AmrStats, ReadListener, ReadRetry } from './amr-service.ts';
 export {
   DemandResponseService,
   DEFAULT_DR_MANUFACTURERS,
@@ -21,7 +21,7 @@ export {
   localDayText,
 } from './reading-engine.ts';
 export type { ReadJob, ReadOutcome, ReadingEngineOptions, MeterCapabilities } from './reading-engine.ts';
-export { MeterRegistry, addressOfEndpoint, servingFromJobs } from './registry.ts';
+export { MeterRegistry, addressOfEndpoint, meterAddressOf, servingFromJobs } from './registry.ts';
 export type {
   JoinedMeter,
   MeterJoinSource,

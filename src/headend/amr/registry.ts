@@ -9,7 +9,7 @@
  * knowledge (the tool whose tunnel AllowedIPs hold the mesh /64), so it is injected as
  * `servingOf`.
  */
-import { parseIpv6Address } from '../../stack/ipv6/index.ts';
+import { formatIpv6Address, parseIpv6Address } from '../../stack/ipv6/index.ts';
 import { parseIpPrefix, prefixContains } from '../../stack/wireguard/index.ts';
 import type { AuditRepository, MeterRepository, ServingPath } from '../storage/index.ts';
 
@@ -18,6 +18,8 @@ export interface MeterJoinedEvent {
   readonly meterId: string;
   readonly eui64: string;
   readonly via: string;
+  /** The PANA relay the meter came through ("[addr]:port"), when relayed. */
+  readonly relay?: string;
   readonly at: number;
 }
 export interface MeterLeftEvent {
@@ -30,6 +32,37 @@ export interface MeterLeftEvent {
 export interface MeterJoinSource {
   on(type: 'meter-joined', listener: (e: MeterJoinedEvent) => void): () => void;
   on(type: 'meter-left', listener: (e: MeterLeftEvent) => void): () => void;
+}
+
+/**
+ * The address the AMR server reaches a joined meter at. A relayed PaC is known by its link-local
+ * address (it has no other before it joins, RFC 6345 §3); its global address is the relay's mesh
+ * /64 with the same interface identifier (both are formed from the EUI-64, RFC 4944 §6, RFC 6282
+ * §3.2.2), so a link-local PaC behind a relay maps to the relay's prefix. Otherwise the PaC
+ * address itself.
+ */
+export function meterAddressOf(e: Pick<MeterJoinedEvent, 'via' | 'relay'>): string | null {
+  const pac = addressOfEndpoint(e.via);
+  if (pac === null) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = parseIpv6Address(pac);
+  } catch {
+    return null;
+  }
+  // fe80::/10 (RFC 4291 §2.5.6)
+  const linkLocal = bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
+  if (!linkLocal) return pac;
+  const relay = e.relay === undefined ? null : addressOfEndpoint(e.relay);
+  if (relay === null) return null;
+  let global: Uint8Array;
+  try {
+    global = parseIpv6Address(relay);
+  } catch {
+    return null;
+  }
+  global.set(bytes.subarray(8), 8);
+  return formatIpv6Address(global);
 }
 
 /** The gateway's answer to "which tool or gateway serves this IPv6 address?" */
@@ -131,7 +164,7 @@ export class MeterRegistry {
       });
       return;
     }
-    const address = addressOfEndpoint(e.via);
+    const address = meterAddressOf(e);
     const path = address === null ? null : this.deps.servingOf(address);
     if (address === null || path === null) {
       this.stats.noServingPath++;

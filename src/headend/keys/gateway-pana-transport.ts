@@ -64,7 +64,10 @@ export class GatewayPanaTransport implements PanaTransport {
       hopLimit: HOP_LIMIT,
       source: this.ownAddress,
       destination: to.address,
-      upper: { kind: 'udp', datagram: { sourcePort: PANA_UDP_PORT, destinationPort: to.port, payload: bytes } },
+      upper: {
+        kind: 'udp',
+        datagram: { sourcePort: PANA_UDP_PORT, destinationPort: to.port, payload: bytes },
+      },
     });
     this.stats.sent++;
     if (!this.gateway.deliver(packet)) this.stats.undeliverable++;
@@ -96,7 +99,10 @@ export class GatewayPanaTransport implements PanaTransport {
       if (!this.tunnelPeers.has(key) && this.tunnelPeers.size >= MAX_TUNNEL_PEERS) this.tunnelPeers.clear();
       this.tunnelPeers.add(key);
       this.stats.received++;
-      receive(p.upper.datagram.payload.slice(), { address: p.source.slice(), port: p.upper.datagram.sourcePort });
+      receive(p.upper.datagram.payload.slice(), {
+        address: p.source.slice(),
+        port: p.upper.datagram.sourcePort,
+      });
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       this.stats.dropped++;

@@ -82,8 +82,13 @@ export interface KeyServerOptions {
 export interface MeterJoined {
   readonly meterId: string;
   readonly eui64: string;
-  /** The PaC's address as the key server saw it (through a relay: the meter's own address). */
+  /**
+   * The PaC's address as the key server saw it (RFC 6345 §3 PaC-Information; through a relay this
+   * is the meter's link-local address).
+   */
   readonly via: string;
+  /** The relay the meter came through ("[addr]:port": the tool's mesh address), if relayed. */
+  readonly relay?: string;
   readonly at: number;
 }
 
@@ -498,7 +503,13 @@ export class KeyServer {
         // activation push puts it in force (pac.ts takes a key "now" only once announced).
         if (this.keys.announcedIndex !== undefined) this.apply(this.paa.rekey(at, e.sessionId));
         if (!e.reauthentication)
-          this.emit('meter-joined', { meterId: meter.meterId, eui64: meter.eui64, via, at });
+          this.emit('meter-joined', {
+            meterId: meter.meterId,
+            eui64: meter.eui64,
+            via,
+            ...(e.relay ? { relay: describeEndpoint(e.relay) } : {}),
+            at,
+          });
         return;
       }
       case 'rejected': {

@@ -79,6 +79,8 @@ export type PanaPaaEvent =
       sessionId: number;
       peerId: Uint8Array;
       pacAddress: PanaEndpoint;
+      /** The relay the session was opened through (RFC 6345 §3); undefined when direct. */
+      relay: PanaEndpoint | undefined;
       reauthentication: boolean;
     }
   | {
@@ -698,6 +700,7 @@ export class PanaPaa {
       sessionId: s.id,
       peerId: s.peerId ?? new Uint8Array(0),
       pacAddress: s.pac,
+      relay: s.relay,
       reauthentication,
     });
     out.events.push({ type: 'key-delivered', sessionId: s.id, keyIndex });

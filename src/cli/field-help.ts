@@ -1,0 +1,31 @@
+/** `fieldroot field --help`, kept apart so the CLI lists the command without loading the engine. */
+export const FIELD_SUMMARY = 'run a field job: VPN, EAP-TLS, RPL root and PANA relay over the dongle';
+
+export const FIELD_HELP = [
+  'Usage: fieldroot field --headend <url> --user <name> --password-file <file|-> --port <serial path>',
+  '                       [--baud <n>] [--work-order <id>] [--channel <n>] [--pan-id <n>] [--home <dir>]',
+  '       fieldroot field enrol --headend <url> --ca <ca-cert.pem> --device-id <id> [--home <dir>]',
+  '       fieldroot field collect --headend <url> --device-id <id> [--home <dir>]',
+  '',
+  'Runs one job without the UI: signs the worker in, starts the work order, brings the WireGuard',
+  'tunnel up, authenticates the tool to the key server (PANA + EAP-TLS) through it, opens the',
+  'dongle and becomes the RPL root and PANA relay of the mesh. Prints one line per phase and the',
+  'join counts every few seconds. An unplugged dongle is waited for and taken back without',
+  'restarting the job. Ctrl-C ends the job at the head-end (exit 0). When the tool is revoked it',
+  'prints why, wipes every key and exits with status 3.',
+  '',
+  '  --headend <url>        the head-end API, https://host:port',
+  '  --user <name>          the worker account',
+  '  --password-file <f|->  a file whose first line is the password, or - for standard input',
+  '  --port <path>          the dongle’s serial port (a pty from `fieldroot sim --pty` works too)',
+  '  --baud <n>             serial speed (default 460800)',
+  '  --work-order <id>      default: the worker’s one active or assigned work order for this tool',
+  '  --channel <n>          radio channel (default 33, the shipped scenarios’)',
+  '  --pan-id <n>           PAN ID (default 31292 = 0x7a3c, the shipped scenarios’)',
+  '  --home <dir>           profile folder (default $FIELDROOT_HOME, else ~/.fieldroot)',
+  '',
+  'The tool’s credentials (device key and certificate, head-end CA, WireGuard key) come from the',
+  'OS keychain, one keychain profile per --home. `enrol` creates the device key there and sends',
+  'the certificate request (a supervisor approves it); `collect` stores the issued certificate.',
+  'Nothing secret is written anywhere else: no meter key, network key or reading touches the disk.',
+].join('\n');
