@@ -89,7 +89,11 @@ if (code !== 0) throw new Error(`demo-accounts: import-meters failed:\n${out.joi
 
 const again = openHeadendStore({ directory: values.data }, systemClock());
 try {
-  const workOrders = new WorkOrderService({ ...again.repositories, clock: systemClock, random: systemRandom });
+  const workOrders = new WorkOrderService({
+    ...again.repositories,
+    clock: systemClock,
+    random: systemRandom,
+  });
   const now = Date.now();
   const order = await workOrders.assign(supId, {
     workerId,
@@ -98,7 +102,9 @@ try {
     windowStartMs: now - 60_000,
     windowEndMs: now + WORK_ORDER_HOURS * 3_600_000,
   });
-  process.stdout.write(`Demo work order ${order.id}: ${String(scenario.meters.length)} meters of ${scenario.name}\n`);
+  process.stdout.write(
+    `Demo work order ${order.id}: ${String(scenario.meters.length)} meters of ${scenario.name}\n`,
+  );
 } finally {
   again.close();
 }

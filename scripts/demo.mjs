@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm run demo`: `fieldroot headend serve` with demo accounts (key server, gateway, API), the simulated
-// isolated-area-20 field on a pseudo-terminal and the app (Electron, or the web shell with its
-// URL printed). Data lives under $FIELDROOT_HOME (else a fresh temporary folder, removed on
-// exit). Ctrl-C stops everything. Pieces that do not exist yet are named, never faked.
+// `npm run demo`: `fieldroot headend serve` with demo accounts, the meters of isolated-area-20 and
+// a work order for the demo tool (scripts/demo-accounts.ts); the simulated isolated-area-20 field
+// on a pseudo-terminal; and the app (Electron, or the web shell with its URL printed), which
+// enrols the demo tool at start-up (approved by the demo supervisor) with its keys in an
+// ephemeral in-memory vault, and says so. Data lives under $FIELDROOT_HOME (else a fresh
+// temporary folder, removed on exit). Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { setTimeout } from 'node:timers';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +19,12 @@ mkdirSync(join(home, 'sim'), { recursive: true });
 const env = { ...process.env, FIELDROOT_HOME: home };
 const say = (line) => process.stdout.write(`${line}\n`);
 const children = [];
+const SCENARIO = 'isolated-area-20';
+const DEMO_TOOL = 'demo-tablet';
+// isolated-area-20's radio (hardware/sim/scenarios/isolated-area-20.json).
+const RADIO = { channel: '33', panId: '31292' };
+const SUPERVISOR = { username: 'demo-supervisor', password: 'fieldroot-demo-sup' };
+const WORKER = { username: 'demo-worker', password: 'fieldroot-demo-1' };
 
 /** Starts a child; resolves with the lines it printed once `ready` matched them all. */
 function start(name, args, ready, extraEnv = {}) {
@@ -67,9 +75,21 @@ process.on('SIGTERM', () => void stopAll(0));
 try {
   say(`demo: data under ${home}${ownHome ? ' (temporary; set FIELDROOT_HOME to keep it)' : ''}`);
   const data = join(home, 'headend');
-  await start('demo accounts', ['--import', 'tsx', 'scripts/demo-accounts.ts', '--data', data], {
-    done: /^(Demo accounts ready)/m,
-  });
+  await start(
+    'demo accounts',
+    [
+      '--import',
+      'tsx',
+      'scripts/demo-accounts.ts',
+      '--data',
+      data,
+      '--scenario',
+      SCENARIO,
+      '--tool',
+      DEMO_TOOL,
+    ],
+    { done: /^(Demo accounts ready)/m },
+  );
   // `fieldroot headend serve`: key server (PANA on loopback), WireGuard gateway and the API.
   const api = await start(
     'head-end',
@@ -91,32 +111,55 @@ try {
   const dongle = join(home, 'sim', 'dongle');
   const sim = await start(
     'simulator',
-    ['scripts/fieldroot.mjs', 'sim', '--scenario', 'isolated-area-20', '--pty', dongle],
+    ['scripts/fieldroot.mjs', 'sim', '--scenario', SCENARIO, '--pty', dongle],
     { path: /^Virtual dongle: (\S+)$/m },
   );
   say(`demo: simulated isolated-area-20 behind the virtual dongle ${sim.path}`);
 
   const app = await start(
     'app',
-    ['scripts/start.mjs', '--headend-url', api.url, '--headend-ca', api.ca, '--dongle', sim.path],
-    { url: /^Web shell: (\S+)$/m },
-    { FIELDROOT_HEADEND_URL: api.url, FIELDROOT_HEADEND_CA: api.ca, FIELDROOT_DONGLE: sim.path },
-  ).catch((err) => {
-    // Electron prints no URL: it opens its own window.
-    throw err;
-  });
+    [
+      'scripts/start.mjs',
+      ...process.argv.slice(2),
+      '--demo',
+      '--headend-url',
+      api.url,
+      '--headend-ca',
+      api.ca,
+      '--dongle',
+      sim.path,
+      '--device-id',
+      DEMO_TOOL,
+      '--channel',
+      RADIO.channel,
+      '--pan-id',
+      RADIO.panId,
+    ],
+    // Electron prints no URL (it opens its own window): it reports itself ready on stdout too.
+    { url: /^(?:Web shell: (\S+)|FieldRoot window open())$/m },
+    {
+      FIELDROOT_HEADEND_URL: api.url,
+      FIELDROOT_HEADEND_CA: api.ca,
+      FIELDROOT_DONGLE: sim.path,
+      FIELDROOT_DEVICE_ID: DEMO_TOOL,
+      FIELDROOT_RADIO_CHANNEL: RADIO.channel,
+      FIELDROOT_RADIO_PAN_ID: RADIO.panId,
+      FIELDROOT_DEMO: '1',
+      FIELDROOT_DEMO_SUPERVISOR: `${SUPERVISOR.username}:${SUPERVISOR.password}`,
+    },
+  );
   say('');
-  say(`Web shell: ${app.url}`);
+  if (app.url) say(`Web shell: ${app.url}`);
+  else say('demo: the Electron window is open');
   say('');
   say('Demo accounts (created in this head-end only):');
-  say('  field worker: demo-worker / fieldroot-demo-1');
-  say('  supervisor:   demo-supervisor / fieldroot-demo-sup');
+  say(`  field worker: ${WORKER.username} / ${WORKER.password}`);
+  say(`  supervisor:   ${SUPERVISOR.username} / ${SUPERVISOR.password} (console: ${api.url}console/)`);
   say('');
-  say('Not in this build yet, so the demo cannot show them:');
-  say('  - the job engine (src/field/job): "Start job" answers that it is not available;');
-  say('  - read results and DR from the head-end AMR/DR API in the app;');
-  say('  - the supervisor console and an enrolled demo tool (keys in an in-memory vault).');
-  say('Sign-in, the dongle picker (the virtual dongle), settings, language and themes work.');
+  say(`The demo tool "${DEMO_TOOL}" is enrolled; its keys are in an in-memory vault (gone on exit).`);
+  say('Sign in as the field worker, pick the virtual dongle, press "Start job". The demo supervisor');
+  say("approves the job's access grant and hands over DR authorisations you create for it in the");
+  say('console or the API (POST /v1/meters/{id}/dr-authorisations).');
   say('Press Ctrl-C to stop everything.');
 } catch (err) {
   process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);

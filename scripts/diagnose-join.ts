@@ -38,7 +38,9 @@ RadioPort.prototype.send = function (this: RadioPort, packet, ...rest) {
 const macTransmit = Object.getOwnPropertyDescriptor(RadioMac.prototype, 'transmit')!
   .value as RadioMac['transmit'];
 RadioMac.prototype.transmit = function (this: RadioMac, request, done) {
-  const k = perKind.get(currentKind)!;
+  // The tablet transmits through its own radio, not a RadioPort: its frames count as 'other'.
+  const k = perKind.get(currentKind) ?? { datagrams: 0, frames: 0, attempts: 0, octets: 0 };
+  perKind.set(currentKind, k);
   k.frames++;
   k.octets += request.psdu.length;
   return macTransmit.call(this, request, (r) => {
@@ -117,4 +119,25 @@ for (const m of sys.field.meters) {
 }
 console.log('pac drops (current sessions)', JSON.stringify(Object.fromEntries(pacDrops)));
 console.log('tablet radio', JSON.stringify(sys.field.medium.statsOf(sys.field.tabletNodeId)));
+// Meters the tablet hears well: their RPL parent and their ETX estimate to the tablet.
+const tabletLinkLocal = sys.root.linkLocal;
+const sameAddress = (a: Uint8Array | undefined, b: Uint8Array) => !!a && a.every((x, i) => x === b[i]);
+let near = 0;
+let viaTablet = 0;
+const nearLines: string[] = [];
+for (const m of sys.field.meters) {
+  const id = sys.field.directory.get(m.eui64)!;
+  const lb = sys.field.medium.linkBudget(id, sys.field.tabletNodeId);
+  if (lb.rssiDbm < -100) continue;
+  const r = (m as unknown as { v?: { rpl?: import('../src/stack/rpl/node.ts').RplNode } }).v?.rpl;
+  if (!r?.joined) continue;
+  near++;
+  const onTablet = sameAddress(r.preferredParent, tabletLinkLocal);
+  if (onTablet) viaTablet++;
+  nearLines.push(
+    `${m.id} ${lb.rssiDbm.toFixed(0)} dBm rank ${r.rank} parent ${onTablet ? 'tablet' : 'meter'} etx(tablet) ${r.etxTo(tabletLinkLocal)?.toFixed(2) ?? '-'}`,
+  );
+}
+console.log(`RPL nodes hearing the tablet above -100 dBm: ${near}, with the tablet as parent: ${viaTablet}`);
+if (process.env.DIAG_VERBOSE) for (const l of nearLines) console.log('  ' + l);
 await sys.close();

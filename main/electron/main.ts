@@ -65,86 +65,93 @@ app.on('web-contents-created', (_event, contents) => harden(contents));
 
 app.on('window-all-closed', () => app.quit());
 
-void Promise.all([started, app.whenReady()]).then(([{ engine, field }]) => {
-  for (const notice of field?.notices ?? []) logger.info(notice);
-  app.once('before-quit', () => void field?.stop());
-  const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
-  ses.setDevicePermissionHandler(() => false);
-  ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
-  });
-  protocol.handle(APP_SCHEME, async (request) => {
-    const path = appRequestPath(request.url);
-    const type = path === null ? undefined : CONTENT_TYPES[extname(path)];
-    if (path === null || type === undefined) return new Response(null, { status: 404 });
-    try {
-      const body = await readFile(join(rendererDir(), path));
-      return new Response(body, {
-        headers: {
-          'content-type': type,
-          'content-security-policy': RENDERER_CSP,
-          'x-content-type-options': 'nosniff',
-        },
+void Promise.all([started, app.whenReady()]).then(
+  ([{ engine, field }]) => {
+    for (const notice of field?.notices ?? []) logger.info(notice);
+    app.once('before-quit', () => void field?.stop());
+    const ses = session.defaultSession;
+    ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    ses.setPermissionCheckHandler(() => false);
+    ses.setDevicePermissionHandler(() => false);
+    ses.webRequest.onHeadersReceived((details, callback) => {
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] },
       });
-    } catch {
-      return new Response(null, { status: 404 });
-    }
-  });
+    });
+    protocol.handle(APP_SCHEME, async (request) => {
+      const path = appRequestPath(request.url);
+      const type = path === null ? undefined : CONTENT_TYPES[extname(path)];
+      if (path === null || type === undefined) return new Response(null, { status: 404 });
+      try {
+        const body = await readFile(join(rendererDir(), path));
+        return new Response(body, {
+          headers: {
+            'content-type': type,
+            'content-security-policy': RENDERER_CSP,
+            'x-content-type-options': 'nosniff',
+          },
+        });
+      } catch {
+        return new Response(null, { status: 404 });
+      }
+    });
 
-  const connections = new Map<number, ReturnType<AppEngine['connect']>>();
-  ipcMain.on(IPC_COMMAND_CHANNEL, (event, text: unknown) => {
-    const frame = event.senderFrame;
-    if (!isTrustedSender(frame === null ? null : { url: frame.url, isMainFrame: frame.parent === null }))
-      return drops.drop('ipc-untrusted-sender', { url: frame?.url });
-    const parsed = parseCommand(text);
-    if (!parsed.ok) return drops.drop('ipc-invalid-command', { reason: parsed.reason });
-    const contents = event.sender;
-    let connection = connections.get(contents.id);
-    if (connection === undefined) {
-      const created = engine.connect((appEvent) => {
-        if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, JSON.stringify(appEvent));
-      });
-      connection = created;
-      connections.set(contents.id, created);
-      contents.once('destroyed', () => {
-        created.close();
-        connections.delete(contents.id);
-      });
-    }
-    connection
-      .handle(parsed.value)
-      .catch((err: unknown) => logger.error('command failed', { error: String(err) }));
-  });
+    const connections = new Map<number, ReturnType<AppEngine['connect']>>();
+    ipcMain.on(IPC_COMMAND_CHANNEL, (event, text: unknown) => {
+      const frame = event.senderFrame;
+      if (!isTrustedSender(frame === null ? null : { url: frame.url, isMainFrame: frame.parent === null }))
+        return drops.drop('ipc-untrusted-sender', { url: frame?.url });
+      const parsed = parseCommand(text);
+      if (!parsed.ok) return drops.drop('ipc-invalid-command', { reason: parsed.reason });
+      const contents = event.sender;
+      let connection = connections.get(contents.id);
+      if (connection === undefined) {
+        const created = engine.connect((appEvent) => {
+          if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, JSON.stringify(appEvent));
+        });
+        connection = created;
+        connections.set(contents.id, created);
+        contents.once('destroyed', () => {
+          created.close();
+          connections.delete(contents.id);
+        });
+      }
+      connection
+        .handle(parsed.value)
+        .catch((err: unknown) => logger.error('command failed', { error: String(err) }));
+    });
 
-  const dongles = watchDongles(engine, {
-    extraPaths: (process.env.FIELDROOT_DONGLE ?? '').split(',').filter((p) => p !== ''),
-  });
-  app.once('before-quit', () => dongles.stop());
+    const dongles = watchDongles(engine, {
+      extraPaths: (process.env.FIELDROOT_DONGLE ?? '').split(',').filter((p) => p !== ''),
+    });
+    app.once('before-quit', () => dongles.stop());
 
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 860,
-    title: 'FieldRoot',
-    backgroundColor: '#ffffff',
-    webPreferences: {
-      preload: join(__dirname, 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-      devTools: !app.isPackaged,
-    },
-  });
-  void win.loadURL(APP_START_URL);
-  logger.info('window opened', { host: APP_HOST });
-}, (err: unknown) => {
-  // Without an engine there is nothing to show: say why and quit rather than hang windowless.
-  logger.error('the app could not start', { error: String(err) });
-  app.exit(1);
-});
+    const win = new BrowserWindow({
+      width: 1280,
+      height: 860,
+      title: 'FieldRoot',
+      backgroundColor: '#ffffff',
+      webPreferences: {
+        preload: join(__dirname, 'preload.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        spellcheck: false,
+        devTools: !app.isPackaged,
+      },
+    });
+    void win.loadURL(APP_START_URL);
+    logger.info('window opened', { host: APP_HOST });
+    // The demo (scripts/demo.mjs) waits for this line, as it waits for the web shell's URL.
+    process.stdout.write('FieldRoot window open\n');
+  },
+  (err: unknown) => {
+    // Without an engine there is nothing to show: say why and quit rather than hang windowless.
+    logger.error('the app could not start', { error: String(err) });
+    app.exit(1);
+  },
+);

@@ -144,7 +144,9 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
         query: {},
       });
       const match = list
-        .filter((a) => a.meterId === meterId && a.action === action && a.usedAtMs === null && a.expiresAtMs > now)
+        .filter(
+          (a) => a.meterId === meterId && a.action === action && a.usedAtMs === null && a.expiresAtMs > now,
+        )
         .sort((a, b) => b.issuedAtMs - a.issuedAtMs)[0];
       return match?.id ?? null;
     },
@@ -212,7 +214,10 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
   // Enrolment: the demo enrols and approves at once; a real tool requests and waits.
   let enrolTimer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
-  if (vault !== null && (await loadDeviceCredentials(vault, o.deviceId).then((c) => (c?.privateKeyPem.wipe(), c))) === null) {
+  if (
+    vault !== null &&
+    (await loadDeviceCredentials(vault, o.deviceId).then((c) => (c?.privateKeyPem.wipe(), c))) === null
+  ) {
     const pending = (await enrolment.current()).state === 'pending';
     if (!pending) await requestEnrolment(vault, plain, o.deviceId);
     if (o.demoSupervisor !== undefined) {
@@ -227,7 +232,8 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
         const got = await collectCertificate(vault, plain, o.deviceId).catch(() => null);
         if (got?.state === 'rejected') enrolment.markRejected();
         if (got?.state === 'issued' || got?.state === 'rejected') return void (await app.refreshEnrolment());
-        if (!stopped) enrolTimer = setTimeout(() => void poll(), o.enrolmentPollMs ?? DEFAULT_ENROLMENT_POLL_MS);
+        if (!stopped)
+          enrolTimer = setTimeout(() => void poll(), o.enrolmentPollMs ?? DEFAULT_ENROLMENT_POLL_MS);
       };
       enrolTimer = setTimeout(() => void poll(), o.enrolmentPollMs ?? DEFAULT_ENROLMENT_POLL_MS);
     }
@@ -237,11 +243,12 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
   return {
     engine: app,
     notices,
-    async stop() {
+    stop() {
       stopped = true;
       if (enrolTimer !== null) clearTimeout(enrolTimer);
       plain.close();
       device?.close();
+      return Promise.resolve();
     },
   };
 }
@@ -261,7 +268,8 @@ const DEMO_FIELD_RADIO = { channel: 33, panId: 31292 } as const;
 
 function radioNumber(value: string | undefined, name: string, fallback: number): number {
   const n = value === undefined || value === '' ? fallback : Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new Error(`${name} must be 0..65535, got ${String(value)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff)
+    throw new Error(`${name} must be 0..65535, got ${String(value)}`);
   return n;
 }
 

@@ -133,7 +133,10 @@ class FieldJobRun {
           : 'that work order is not yours or not open now',
       );
     if (order.state === 'assigned')
-      await this.o.client.call('startWorkOrder', { token: this.request.sessionToken, params: { id: order.id } });
+      await this.o.client.call('startWorkOrder', {
+        token: this.request.sessionToken,
+        params: { id: order.id },
+      });
     return order;
   }
 
@@ -190,7 +193,8 @@ class FieldJobRun {
         this.schedulePoll(0);
       },
       (err: unknown) => {
-        if (!this.over) this.observer.step('meters-read', 'failed', null, `no access to read results: ${message(err)}`);
+        if (!this.over)
+          this.observer.step('meters-read', 'failed', null, `no access to read results: ${message(err)}`);
       },
     );
   }
@@ -203,7 +207,8 @@ class FieldJobRun {
     const joined = nodes.filter((n) => n.state === 'joined').length;
     const total = Math.max(1, this.meters.size);
     const progress = Math.min(1, joined / total);
-    if (joined >= this.meters.size && this.meters.size > 0) this.complete('meters-joining', `${String(joined)} in the mesh`);
+    if (joined >= this.meters.size && this.meters.size > 0)
+      this.complete('meters-joining', `${String(joined)} in the mesh`);
     else if (!this.done.has('meters-joining'))
       this.observer.step('meters-joining', 'active', progress, `${String(joined)} in the mesh`);
   }
@@ -234,7 +239,10 @@ class FieldJobRun {
           : outcome.failure !== undefined
             ? { ...row, read: row.read === 'read' ? 'read' : 'failed', failure: outcome.failure }
             : row;
-        if (next !== row && (next.read !== row.read || next.join !== row.join || next.failure !== row.failure)) {
+        if (
+          next !== row &&
+          (next.read !== row.read || next.join !== row.join || next.failure !== row.failure)
+        ) {
           this.meters.set(meterId, next);
           changed.push(next);
         }
@@ -245,10 +253,17 @@ class FieldJobRun {
       if (read >= total && total > 0) {
         this.complete('meters-joining', `${String(total)} in the mesh`);
         this.complete('meters-read', `${String(read)} of ${String(total)} read`);
-      } else this.observer.step('meters-read', 'active', total === 0 ? 0 : read / total, `${String(read)} of ${String(total)} read`);
+      } else
+        this.observer.step(
+          'meters-read',
+          'active',
+          total === 0 ? 0 : read / total,
+          `${String(read)} of ${String(total)} read`,
+        );
     } catch (err) {
       if (this.over) return;
-      if (++this.pollFailures >= POLL_FAILURES_BEFORE_ALERT) this.observer.alert('headend-unreachable', message(err));
+      if (++this.pollFailures >= POLL_FAILURES_BEFORE_ALERT)
+        this.observer.alert('headend-unreachable', message(err));
     }
     this.schedulePoll(this.o.readPollMs ?? DEFAULT_READ_POLL_MS);
   }

@@ -136,7 +136,8 @@ export class HeadendMeterData implements MeterData, JobReads {
     return {
       meterId,
       fetchedAtMs: now,
-      registerKWh: normal === undefined ? null : energyKWh(normal.raw, normal.coefficient, normal.unitExponent),
+      registerKWh:
+        normal === undefined ? null : energyKWh(normal.raw, normal.coefficient, normal.unitExponent),
       instantaneousPowerW: newest.instantaneousPowerW,
       currentA: {
         r: newest.currentRDeciampere === null ? null : newest.currentRDeciampere / 10,
@@ -177,7 +178,12 @@ export class HeadendMeterData implements MeterData, JobReads {
     return {
       meterId,
       action,
-      outcome: res.outcome === 'confirmed' ? 'confirmed' : res.outcome === 'rejected-by-meter' ? 'refused' : 'failed',
+      outcome:
+        res.outcome === 'confirmed'
+          ? 'confirmed'
+          : res.outcome === 'rejected-by-meter'
+            ? 'refused'
+            : 'failed',
       detail,
       atMs: res.atMs,
     };

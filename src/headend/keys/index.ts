@@ -39,6 +39,7 @@ export {
 } from './network-keys.ts';
 export type {
   NetworkKeyPolicy,
+  RotateOptions,
   NetworkKeyChange,
   NetworkKeyStatus,
   NetworkKeyManagerDeps,

@@ -28,7 +28,6 @@ import { DatagramBudget, DEFAULT_DATAGRAM_BUDGET, type DatagramBudgetPolicy } fr
 import { MeterCredentials } from './meter-credentials.ts';
 import {
   NetworkKeyManager,
-  RotationInProgressError,
   SYSTEM_ACTOR,
   type NetworkKeyChange,
   type NetworkKeyPolicy,
@@ -289,14 +288,12 @@ export class KeyServer {
         this.toolSessions.delete(sessionId);
         this.apply(this.paa.terminate(now, sessionId));
       }
-      try {
-        this.applyKeyChanges(await this.keys.rotate(now, `tool ${deviceId} revoked`, actor));
-        return { keyIndex: this.keys.announcedIndex ?? null };
-      } catch (err) {
-        if (!(err instanceof RotationInProgressError)) throw err;
-        this.schedule();
-        return { keyIndex: null };
-      }
+      // The tool held the key in force and any announced one: a compromise rotation discards
+      // the announced key and gives the replaced one only the short grace.
+      this.applyKeyChanges(
+        await this.keys.rotate(now, `tool ${deviceId} revoked`, actor, { compromised: true }),
+      );
+      return { keyIndex: this.keys.announcedIndex ?? null };
     });
   }
 

@@ -8,6 +8,9 @@
  *                         announced when the same key arrives a second time (src/stack/pana/pac.ts
  *                         takeKey); the old key → 'previous' (the mesh still accepts it);
  *   grace elapsed       → 'previous' → 'retired', its material erased from the database;
+ *   rotate(…, { compromised }) after a revocation: a 'next' key the compromised holder was
+ *                         announced is discarded (never comes into force), and the key in force
+ *                         gets the short `compromiseGraceMs` instead of `graceMs` once replaced;
  *   lifetime elapsed    → a rotation with reason "lifetime expired".
  *
  * Every change is written to the audit log with the key index and times, never key bytes. The
@@ -40,6 +43,16 @@ export interface NetworkKeyPolicy {
   readonly activationDelayMs: number;
   /** How long a replaced key stays accepted ('previous') before it is retired. */
   readonly graceMs: number;
+  /**
+   * The same after a compromise (a revoked tool held the key): long enough for a frame in flight
+   * and a meter's late PNR answer, short enough that a stolen key soon opens nothing.
+   */
+  readonly compromiseGraceMs: number;
+}
+
+export interface RotateOptions {
+  /** The keys in force and announced were held by someone who must no longer be trusted. */
+  readonly compromised?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -47,6 +60,7 @@ export const DEFAULT_NETWORK_KEY_POLICY: NetworkKeyPolicy = {
   lifetimeMs: 30 * DAY,
   activationDelayMs: 60_000,
   graceMs: 10 * 60_000,
+  compromiseGraceMs: 60_000,
 };
 
 export type NetworkKeyChange =
@@ -162,13 +176,35 @@ export class NetworkKeyManager {
     return this.live.get('next')?.record.keyIndex;
   }
 
-  /** Starts a rotation: a new 'next' key, due to come into force after the activation delay. */
-  async rotate(nowMs: number, reason: string, actor: string): Promise<NetworkKeyChange[]> {
+  /**
+   * Starts a rotation: a new 'next' key, due to come into force after the activation delay. An
+   * ordinary rotation refuses while another is in progress; a compromise rotation discards the
+   * announced key instead (its holder knew it) and the replaced key gets the short grace.
+   */
+  async rotate(
+    nowMs: number,
+    reason: string,
+    actor: string,
+    options: RotateOptions = {},
+  ): Promise<NetworkKeyChange[]> {
     const before = this.loaded ? [] : await this.load(nowMs);
     const pending = this.live.get('next');
-    if (pending) throw new RotationInProgressError(pending.record.keyIndex, pending.record.activateAtMs);
+    if (pending && !options.compromised)
+      throw new RotationInProgressError(pending.record.keyIndex, pending.record.activateAtMs);
+    if (pending && (await this.deps.repository.discardNext(pending.record.id, nowMs)))
+      await this.auditKey(nowMs, actor, 'network-key.discard', pending.record, reason);
     const current = this.live.get('current')!;
-    await this.create(nowMs, 'next', nextKeyIndex(current.record.keyIndex), reason, actor);
+    // The index after the discarded one: a meter that installed the discarded key under its
+    // index must not mistake the fresh key for it (802.15.4 key-id mode 1 names keys by index).
+    const after = pending ? pending.record.keyIndex : current.record.keyIndex;
+    await this.create(
+      nowMs,
+      'next',
+      nextKeyIndex(after),
+      reason,
+      actor,
+      options.compromised ? this.policy.compromiseGraceMs : null,
+    );
     return [...before, ...(await this.load(nowMs))];
   }
 
@@ -192,7 +228,8 @@ export class NetworkKeyManager {
     const previous = this.live.get('previous')?.record;
     const current = this.live.get('current')?.record;
     if (next && nowMs >= next.activateAtMs) {
-      if (await this.deps.repository.activate(next.id, nowMs, nowMs + this.policy.graceMs)) {
+      const grace = next.replacedGraceMs ?? this.policy.graceMs;
+      if (await this.deps.repository.activate(next.id, nowMs, nowMs + grace)) {
         if (previous)
           await this.auditKey(
             nowMs,
@@ -233,6 +270,7 @@ export class NetworkKeyManager {
     keyIndex: number,
     reason: string,
     actor: string,
+    replacedGraceMs: number | null = null,
   ): Promise<void> {
     const id = `nk-${randomUUID()}`;
     const material = this.deps.random(NETWORK_KEY_LENGTH);
@@ -249,6 +287,7 @@ export class NetworkKeyManager {
       activatedAtMs: state === 'current' ? nowMs : null,
       retireAtMs: null,
       retiredAtMs: null,
+      replacedGraceMs,
     };
     material.fill(0);
     await this.deps.repository.insert(record);

@@ -333,6 +333,11 @@ export interface NetworkKeyRecord {
   /** When a 'previous' key is due to be retired. */
   readonly retireAtMs: number | null;
   readonly retiredAtMs: number | null;
+  /**
+   * How long the key this one replaces stays accepted once this one is in force; null for the
+   * policy's grace. Set short by a rotation after a compromise.
+   */
+  readonly replacedGraceMs: number | null;
 }
 
 export interface NetworkKeyRepository {
@@ -348,6 +353,11 @@ export interface NetworkKeyRepository {
   activate(nextId: string, atMs: number, retireAtMs: number): Promise<boolean>;
   /** 'previous' → 'retired', erasing the material; true when it took effect. */
   retire(id: string, atMs: number): Promise<boolean>;
+  /**
+   * A 'next' key that must never come into force (it was announced to a compromised holder) →
+   * 'retired', erasing the material; true when it took effect.
+   */
+  discardNext(id: string, atMs: number): Promise<boolean>;
 }
 
 export interface HeadendRepositories {

@@ -205,6 +205,16 @@ CREATE INDEX dr_authorisations_by_meter ON dr_authorisations (meter_id, issued_a
 CREATE INDEX read_exceptions_by_time ON read_exceptions (at_ms);
 `;
 
+/**
+ * Key server: the grace a new network key gives the key it replaces, when it is not the policy's
+ * default — a rotation after a compromise (a revoked tool held the key) retires the old key
+ * sooner. NULL: the policy's grace.
+ */
+const V4_KEY_REPLACED_GRACE = `
+ALTER TABLE network_keys ADD COLUMN replaced_grace_ms INTEGER
+  CHECK (replaced_grace_ms IS NULL OR replaced_grace_ms >= 0);
+`;
+
 export const HEADEND_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -226,6 +236,13 @@ export const HEADEND_MIGRATIONS: readonly Migration[] = [
     description: 'AMR/DR: demand-response authorisations; read exceptions by time',
     up: (db) => {
       db.exec(V3_DR_AUTHORISATIONS);
+    },
+  },
+  {
+    version: 4,
+    description: 'key server: per-key grace for the key it replaces (short after a compromise)',
+    up: (db) => {
+      db.exec(V4_KEY_REPLACED_GRACE);
     },
   },
 ];

@@ -10,7 +10,7 @@ import {
 import { databasePath } from '../../../src/headend/storage/index.ts';
 import { fixture, random, toHex, type Fixture } from './fixtures.ts';
 
-const POLICY = { lifetimeMs: 1_000_000, activationDelayMs: 1_000, graceMs: 5_000 };
+const POLICY = { lifetimeMs: 1_000_000, activationDelayMs: 1_000, graceMs: 5_000, compromiseGraceMs: 500 };
 const T0 = 1_700_000_000_000;
 
 function manager(f: Fixture): NetworkKeyManager {
@@ -134,4 +134,47 @@ test('a key past its lifetime is rotated by advance', async (t) => {
   assert.deepEqual(await keys.advance(T0 + POLICY.lifetimeMs), [{ type: 'announced', keyIndex: 2 }]);
   const created = (await f.store.repositories.audit.list()).at(-1);
   assert.equal(created?.reason, 'lifetime expired');
+});
+
+test('a compromise rotation discards the announced key and retires the replaced key after the short grace', async (t) => {
+  const f = fixture(t);
+  const keys = manager(f);
+  await keys.load(T0);
+  const stolen = keys.currentKeys().current;
+  // An ordinary rotation is in progress: key 2 was announced to every session, the tool's too.
+  await keys.rotate(T0 + 10, 'scheduled', 'test');
+  const announced = keys.currentKeys().next!;
+  assert.equal(announced.index, 2);
+  await assert.rejects(keys.rotate(T0 + 20, 'again', 'test'), RotationInProgressError);
+
+  const changes = await keys.rotate(T0 + 30, 'tool T-1 revoked', 'supervisor:s', { compromised: true });
+  const fresh = keys.currentKeys().next!;
+  assert.equal(fresh.index, 3, 'a fresh key under a new index, not the announced one');
+  assert.notDeepEqual(fresh.key, announced.key, 'the announced key is not reused');
+  assert.ok(
+    changes.some((c) => c.type === 'retired' && c.keyIndex === 2),
+    'the discarded key is reported retired',
+  );
+  assert.ok(
+    changes.some((c) => c.type === 'announced' && c.keyIndex === 3),
+    'the fresh key is announced',
+  );
+  const states = await networkKeyStatus(f.store.repositories.networkKeys);
+  assert.equal(states.find((k) => k.keyIndex === 2)?.state, 'retired', 'key 2 never comes into force');
+  assert.equal(states.find((k) => k.keyIndex === 2)?.activatedAtMs, null, 'key 2 was never activated');
+
+  // In force after the activation delay; the stolen key 1 then lives only the short grace.
+  await keys.advance(T0 + 30 + POLICY.activationDelayMs);
+  assert.equal(keys.currentKeys().current.index, 3);
+  assert.equal(keys.nextDeadline(), T0 + 30 + POLICY.activationDelayMs + POLICY.compromiseGraceMs);
+  await keys.advance(T0 + 30 + POLICY.activationDelayMs + POLICY.compromiseGraceMs);
+  const after = await networkKeyStatus(f.store.repositories.networkKeys);
+  assert.equal(after.find((k) => k.keyIndex === 1)?.state, 'retired', 'the stolen key is retired');
+  assert.equal(stolen.index, 1);
+  const audit = await f.store.repositories.audit.list();
+  assert.ok(
+    audit.some((e) => e.action === 'network-key.discard' && e.actor === 'supervisor:s'),
+    'the discard is audited with who did it',
+  );
+  assert.ok(!JSON.stringify(audit).includes(toHex(stolen.key)), 'no key bytes in the audit log');
 });

@@ -32,6 +32,9 @@ export interface HeadendState {
   /** Base64 public keys of the gateway's peers. */
   readonly gatewayPeers: string[];
   readonly unknownPeerInitiations: number;
+  /** The key server's PANA drops by reason and datagrams over the per-source budget (diagnostics). */
+  readonly panaDrops: Record<string, number>;
+  readonly overBudget: number;
 }
 
 export type HeadendReply =
@@ -122,6 +125,8 @@ function state(): HeadendState {
     keys: { current: current.index, next: next?.index ?? null },
     gatewayPeers: running.gateway.peers().map((p) => p.id),
     unknownPeerInitiations: running.gateway.counters().device['unknown-peer'],
+    panaDrops: Object.fromEntries(running.keyServer.stats().paaDrops),
+    overBudget: running.keyServer.stats().datagramsOverBudget,
   };
 }
 

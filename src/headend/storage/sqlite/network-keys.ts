@@ -14,6 +14,7 @@ interface Row {
   activated_at_ms: number | null;
   retire_at_ms: number | null;
   retired_at_ms: number | null;
+  replaced_grace_ms: number | null;
 }
 
 function toRecord(row: Row): NetworkKeyRecord {
@@ -29,20 +30,25 @@ function toRecord(row: Row): NetworkKeyRecord {
     activatedAtMs: row.activated_at_ms,
     retireAtMs: row.retire_at_ms,
     retiredAtMs: row.retired_at_ms,
+    replacedGraceMs: row.replaced_grace_ms,
   };
 }
 
 export function createSqliteNetworkKeyRepository(db: SqliteDatabase): NetworkKeyRepository {
   const insert = db.prepare(
     `INSERT INTO network_keys (id, key_index, state, key_sealed, lifetime_ms, reason, created_at_ms,
-       activate_at_ms, activated_at_ms, retire_at_ms, retired_at_ms)
+       activate_at_ms, activated_at_ms, retire_at_ms, retired_at_ms, replaced_grace_ms)
      VALUES (@id, @keyIndex, @state, @sealedKey, @lifetimeMs, @reason, @createdAtMs, @activateAtMs,
-       @activatedAtMs, @retireAtMs, @retiredAtMs)`,
+       @activatedAtMs, @retireAtMs, @retiredAtMs, @replacedGraceMs)`,
   );
   const list = db.prepare<[], Row>('SELECT * FROM network_keys ORDER BY created_at_ms, rowid');
   const retire = db.prepare(
     `UPDATE network_keys SET state = 'retired', key_sealed = NULL, retired_at_ms = ?
      WHERE id = ? AND state = 'previous'`,
+  );
+  const discardNext = db.prepare(
+    `UPDATE network_keys SET state = 'retired', key_sealed = NULL, retired_at_ms = ?
+     WHERE id = ? AND state = 'next'`,
   );
   const retirePrevious = db.prepare(
     `UPDATE network_keys SET state = 'retired', key_sealed = NULL, retired_at_ms = ?
@@ -71,5 +77,6 @@ export function createSqliteNetworkKeyRepository(db: SqliteDatabase): NetworkKey
     list: () => settle(() => list.all().map(toRecord)),
     activate: (id, atMs, retireAtMs) => settle(() => activate.immediate(id, atMs, retireAtMs)),
     retire: (id, atMs) => settle(() => retire.run(atMs, id).changes === 1),
+    discardNext: (id, atMs) => settle(() => discardNext.run(atMs, id).changes === 1),
   };
 }
