@@ -101,6 +101,12 @@ try {
       data,
       '--pana-host',
       '127.0.0.1',
+      // Free ports, so a demo never collides with another head-end on this machine; tools reach
+      // the key server through their tunnels, not this UDP port.
+      '--pana-port',
+      '0',
+      '--gateway-port',
+      '0',
       '--api-port',
       '0',
     ],
@@ -154,7 +160,9 @@ try {
   say('');
   say('Demo accounts (created in this head-end only):');
   say(`  field worker: ${WORKER.username} / ${WORKER.password}`);
-  say(`  supervisor:   ${SUPERVISOR.username} / ${SUPERVISOR.password} (console: ${api.url}console/)`);
+  say(
+    `  supervisor:   ${SUPERVISOR.username} / ${SUPERVISOR.password} (console: ${new URL('/console/', api.url).href})`,
+  );
   say('');
   say(`The demo tool "${DEMO_TOOL}" is enrolled; its keys are in an in-memory vault (gone on exit).`);
   say('Sign in as the field worker, pick the virtual dongle, press "Start job". The demo supervisor');

@@ -8,6 +8,7 @@ import { RadioPort } from '../hardware/sim/node/radio-port.ts';
 import { loadScenario } from '../hardware/sim/scenario/index.ts';
 import { buildVirtualSystem } from '../src/cli/sim/virtual-system.ts';
 import type { Ipv6Packet } from '../src/stack/ipv6/index.ts';
+import type { RplNode } from '../src/stack/rpl/index.ts';
 
 // Frames (fragments and MAC retries included) per kind of traffic.
 const perKind = new Map<string, { datagrams: number; frames: number; attempts: number; octets: number }>();
@@ -16,7 +17,13 @@ function kindOf(p: Ipv6Packet): string {
   const u = p.upper;
   if (u.kind === 'udp') {
     const port = u.datagram.destinationPort === 19788 || u.datagram.sourcePort === 19788 ? 'mle' : '';
-    if (u.datagram.destinationPort === 716 || u.datagram.sourcePort === 716) return 'pana';
+    if (u.datagram.destinationPort === 716 || u.datagram.sourcePort === 716) {
+      // RFC 5191 §6.2: Flags (R = 0x8000) and Message Type at octets 4 and 6.
+      const b = u.datagram.payload;
+      if (b.length < 8) return 'pana';
+      const type = ['?', 'PCI', 'auth', 'term', 'notif', 'PRY'][(b[6]! << 8) | b[7]!] ?? '?';
+      return `pana ${type}${b[4]! & 0x80 ? ' req' : ' ans'}`;
+    }
     if (port) return p.destination[0] === 0xff ? 'mle-multicast (beacons)' : 'mle-unicast';
     return `udp:${u.datagram.destinationPort}`;
   }
@@ -28,8 +35,17 @@ function kindOf(p: Ipv6Packet): string {
 }
 // Wrapped in place (a diagnostic, never in product code): the originals are called with `this`.
 const portSend = Object.getOwnPropertyDescriptor(RadioPort.prototype, 'send')!.value as RadioPort['send'];
+// First PCI and first PANA answer each PaC sent itself (link-local source), virtual ms.
+const firstPci = new Map<string, number>();
+const firstPan = new Map<string, number>();
+let nowMs = () => 0;
 RadioPort.prototype.send = function (this: RadioPort, packet, ...rest) {
   currentKind = kindOf(packet);
+  if (packet.source[0] === 0xfe && packet.source[1] === 0x80) {
+    const who = Buffer.from(packet.source.subarray(8)).toString('hex');
+    if (currentKind === 'pana PCI ans' && !firstPci.has(who)) firstPci.set(who, nowMs());
+    if (currentKind === 'pana auth ans' && !firstPan.has(who)) firstPan.set(who, nowMs());
+  }
   const k = perKind.get(currentKind) ?? { datagrams: 0, frames: 0, attempts: 0, octets: 0 };
   k.datagrams++;
   perKind.set(currentKind, k);
@@ -56,8 +72,16 @@ const started = performance.now();
 const sys = await buildVirtualSystem({
   scenario: loadScenario(name),
   powerOnSpreadMs: spreadS * 1000,
-  ...(process.env.JOIN_ATTEMPT_MS ? { meterTiming: { joinAttemptMs: Number(process.env.JOIN_ATTEMPT_MS) } } : {}),
+  ...(process.env.MAC_JSON ? { mac: JSON.parse(process.env.MAC_JSON) as Record<string, number> } : {}),
+  ...(process.env.PAA_IRT_MS
+    ? { paaRetransmission: { irt: Number(process.env.PAA_IRT_MS), mrt: 60_000, mrc: 10 } }
+    : {}),
+  ...(process.env.MAX_PENDING ? { maxPendingSessions: Number(process.env.MAX_PENDING) } : {}),
+  ...(process.env.JOIN_ATTEMPT_MS
+    ? { meterTiming: { joinAttemptMs: Number(process.env.JOIN_ATTEMPT_MS) } }
+    : {}),
 });
+nowMs = () => sys.scheduler.now();
 sys.start();
 const n = sys.field.meters.length;
 const checkpoints = [30, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200].filter((c) => c <= limitS);
@@ -119,6 +143,46 @@ for (const m of sys.field.meters) {
 }
 console.log('pac drops (current sessions)', JSON.stringify(Object.fromEntries(pacDrops)));
 console.log('tablet radio', JSON.stringify(sys.field.medium.statsOf(sys.field.tabletNodeId)));
+function diagnoseTablet(r: object): unknown {
+  const x = r as unknown as {
+    neighbours: Map<string, { dioAt?: number; rank: number; version: number; linkLocal: Uint8Array }>;
+    detachedAt: number;
+    lowestRank: number;
+    poisonUntil?: number;
+  };
+  const n = [...x.neighbours.values()].find((e) => sameAddress(e.linkLocal, tabletLinkLocal));
+  return {
+    dioAt: n?.dioAt,
+    rank: n?.rank,
+    v: n?.version,
+    detachedAt: x.detachedAt,
+    lowest: x.lowestRank,
+    nb: x.neighbours.size,
+  };
+}
+// How long each step of a join took (PANA start → authenticated → DAO acknowledged).
+const authS: number[] = [];
+const routeS: number[] = [];
+for (const m of sys.field.meters) {
+  const pana = m.history.findLast((e) => e.event.startsWith('PANA through'));
+  const auth = m.history.find((e) => e.event.startsWith('authenticated'));
+  const dao = m.history.find((e) => e.event.startsWith('DAO acknowledged'));
+  if (pana && auth && auth.at >= pana.at) authS.push((auth.at - pana.at) / 1000);
+  if (auth && dao) routeS.push((dao.at - auth.at) / 1000);
+}
+const median = (xs: number[]) =>
+  xs.length ? xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1) : '-';
+console.log(
+  `PANA start → authenticated: median ${median(authS)} s of ${authS.length}; authenticated → DAO-ACK: median ${median(routeS)} s of ${routeS.length}`,
+);
+const pciToPan: number[] = [];
+for (const [who, at] of firstPan) {
+  const pci = firstPci.get(who);
+  if (pci !== undefined) pciToPan.push((at - pci) / 1000);
+}
+console.log(
+  `first PCI → first PAN: median ${median(pciToPan)} s of ${pciToPan.length} (PCIs from ${firstPci.size} PaCs)`,
+);
 // Meters the tablet hears well: their RPL parent and their ETX estimate to the tablet.
 const tabletLinkLocal = sys.root.linkLocal;
 const sameAddress = (a: Uint8Array | undefined, b: Uint8Array) => !!a && a.every((x, i) => x === b[i]);
@@ -129,13 +193,14 @@ for (const m of sys.field.meters) {
   const id = sys.field.directory.get(m.eui64)!;
   const lb = sys.field.medium.linkBudget(id, sys.field.tabletNodeId);
   if (lb.rssiDbm < -100) continue;
-  const r = (m as unknown as { v?: { rpl?: import('../src/stack/rpl/node.ts').RplNode } }).v?.rpl;
+  const r = (m as unknown as { v?: { rpl?: RplNode } }).v?.rpl;
   if (!r?.joined) continue;
   near++;
   const onTablet = sameAddress(r.preferredParent, tabletLinkLocal);
   if (onTablet) viaTablet++;
   nearLines.push(
-    `${m.id} ${lb.rssiDbm.toFixed(0)} dBm rank ${r.rank} parent ${onTablet ? 'tablet' : 'meter'} etx(tablet) ${r.etxTo(tabletLinkLocal)?.toFixed(2) ?? '-'}`,
+    `${m.eui64.toString(16)} ${lb.rssiDbm.toFixed(0)} dBm rank ${r.rank} parent ${onTablet ? 'tablet' : 'meter'} etx(tablet) ${r.etxTo(tabletLinkLocal)?.toFixed(2) ?? '-'}` +
+      (process.env.DIAG_VERBOSE === '2' ? ' ' + JSON.stringify(diagnoseTablet(r)) : ''),
   );
 }
 console.log(`RPL nodes hearing the tablet above -100 dBm: ${near}, with the tablet as parent: ${viaTablet}`);

@@ -39,8 +39,21 @@ export interface SpinelMeshRadioOptions {
   readonly panId: number;
   /** FCS octets of the PHY: 4 on the 920 MHz SUN PHY (802.15.4-2015 §7.2.10), 2 on O-QPSK. */
   readonly fcsLength?: 2 | 4;
+  /**
+   * The network's PSDU limit: the largest frame every meter takes. A dongle may take more (a
+   * SUN PHY RCP reports up to 2047) but a frame the meters cannot receive is lost, so the mesh
+   * must fragment (RFC 4944 §5.3) to the smaller of the two. Default DEFAULT_MESH_MAX_PSDU.
+   */
+  readonly maxPsdu?: number;
   readonly logger?: Logger;
 }
+
+/**
+ * Default network PSDU limit: 255 octets, what the simulated meters take
+ * (hardware/sim/node/tablet-radio.ts TABLET_MAX_PSDU). A deployment whose meters take more passes
+ * its own value; without a cap, frames sized for a 2047-octet RCP never reach such meters.
+ */
+export const DEFAULT_MESH_MAX_PSDU = 255;
 
 /** The aMaxPhyPacketSize of O-QPSK (802.15.4-2015 §11.3): used until a dongle reports its own. */
 const PSDU_BEFORE_ANY_DONGLE = 127;
@@ -69,7 +82,8 @@ export class SpinelMeshRadio {
   }
 
   get maxPsdu(): number {
-    return this.dongle?.maxPsduLength ?? this.lastMaxPsdu;
+    const dongleLimit = this.dongle?.maxPsduLength ?? this.lastMaxPsdu;
+    return Math.min(dongleLimit, this.o.maxPsdu ?? DEFAULT_MESH_MAX_PSDU);
   }
 
   /** Attaches every dongle `source` connects and detaches it when it goes away. */

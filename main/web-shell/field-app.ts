@@ -56,6 +56,8 @@ export interface FieldAppOptions {
   readonly radio: { readonly channel: number; readonly panId: number };
   readonly settings: SettingsStore;
   readonly logger: Logger;
+  /** The ephemeral demo vault to use (tests inspect it afterwards); a fresh one otherwise. */
+  readonly demoVault?: MemoryVault;
   /** Demo and tests: enrol and approve at start-up, approve grants, find DR authorisations. */
   readonly demoSupervisor?: DemoSupervisor;
   /** How often a pending enrolment asks whether it was approved, ms. */
@@ -88,7 +90,7 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
   let vault: CredentialVault | null;
   let kind: EnrolmentView['vault'];
   if (o.vault === 'ephemeral-demo') {
-    vault = new MemoryVault();
+    vault = o.demoVault ?? new MemoryVault();
     kind = 'ephemeral-demo';
     notices.push('demo: the tool keys live in an in-memory vault and are gone when the app stops');
   } else {

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DongleSupervisor } from '../../hardware/ports/supervisor.ts';
-import { SpinelMeshRadio } from '../../hardware/spinel/mesh-radio.ts';
+import { DEFAULT_MESH_MAX_PSDU, SpinelMeshRadio } from '../../hardware/spinel/mesh-radio.ts';
 import { DEFAULT_BAUD_RATE } from '../../hardware/spinel/serialport-link.ts';
 import { KeytarVault, DEFAULT_KEYCHAIN_SERVICE } from '../../main/vault/index.ts';
 import { FieldEngine, type FieldEngineEvent } from '../field/engine/index.ts';
@@ -29,6 +29,8 @@ import { FIELD_HELP, FIELD_SUMMARY } from './field-help.ts';
 /** Radio defaults: those of the shipped scenarios (hardware/sim/scenarios). */
 export const DEFAULT_FIELD_CHANNEL = 33;
 export const DEFAULT_FIELD_PAN_ID = 0x7a3c;
+/** The largest PSDU every meter takes (the mesh fragments to it even when the dongle takes more). */
+export const DEFAULT_FIELD_MAX_PSDU = DEFAULT_MESH_MAX_PSDU;
 /** Exit status when the tool was revoked (distinct from 1, "the job could not run"). */
 export const EXIT_REVOKED = 3;
 
@@ -113,6 +115,7 @@ async function runJob(argv: string[], io: CliIo): Promise<number> {
     'work-order': { type: 'string' },
     channel: { type: 'string' },
     'pan-id': { type: 'string' },
+    'max-psdu': { type: 'string' },
     home: { type: 'string' },
   });
   for (const flag of ['headend', 'user', 'password-file', 'port'])
@@ -120,6 +123,7 @@ async function runJob(argv: string[], io: CliIo): Promise<number> {
   const baudRate = integer(v.baud, 'baud', DEFAULT_BAUD_RATE, 4_000_000);
   const channel = integer(v.channel, 'channel', DEFAULT_FIELD_CHANNEL, 0xff);
   const panId = integer(v['pan-id'], 'pan-id', DEFAULT_FIELD_PAN_ID, 0xfffe);
+  const maxPsdu = integer(v['max-psdu'], 'max-psdu', DEFAULT_FIELD_MAX_PSDU, 2047);
   const vault: CredentialVault = new KeytarVault(keychainService(fieldHome(v.home, process.env)));
   const password = await readPassword(v['password-file']!);
   return runFieldJob(
@@ -131,6 +135,7 @@ async function runJob(argv: string[], io: CliIo): Promise<number> {
       baudRate,
       channel,
       panId,
+      maxPsdu,
       workOrder: v['work-order'],
     },
     vault,
@@ -146,6 +151,7 @@ export interface FieldJobOptions {
   readonly baudRate: number;
   readonly channel: number;
   readonly panId: number;
+  readonly maxPsdu: number;
   readonly workOrder: string | undefined;
 }
 
@@ -183,7 +189,7 @@ export async function runFieldJob(o: FieldJobOptions, vault: CredentialVault, io
       return err.isRevocation ? EXIT_REVOKED : 1;
     }
     io.out(`tool ${deviceId}, work order ${workOrderId}`);
-    const radio = new SpinelMeshRadio({ channel: o.channel, panId: o.panId, logger });
+    const radio = new SpinelMeshRadio({ channel: o.channel, panId: o.panId, maxPsdu: o.maxPsdu, logger });
     radio.follow(supervisor);
     supervisor.start();
     const engine = new FieldEngine({

@@ -3,7 +3,7 @@ export const FIELD_SUMMARY = 'run a field job: VPN, EAP-TLS, RPL root and PANA r
 
 export const FIELD_HELP = [
   'Usage: fieldroot field --headend <url> --user <name> --password-file <file|-> --port <serial path>',
-  '                       [--baud <n>] [--work-order <id>] [--channel <n>] [--pan-id <n>] [--home <dir>]',
+  '                       [--baud <n>] [--work-order <id>] [--channel <n>] [--pan-id <n>] [--max-psdu <n>] [--home <dir>]',
   '       fieldroot field enrol --headend <url> --ca <ca-cert.pem> --device-id <id> [--home <dir>]',
   '       fieldroot field collect --headend <url> --device-id <id> [--home <dir>]',
   '',
@@ -22,6 +22,7 @@ export const FIELD_HELP = [
   '  --work-order <id>      default: the worker’s one active or assigned work order for this tool',
   '  --channel <n>          radio channel (default 33, the shipped scenarios’)',
   '  --pan-id <n>           PAN ID (default 31292 = 0x7a3c, the shipped scenarios’)',
+  '  --max-psdu <n>         largest frame every meter takes; the mesh fragments to it (default 255)',
   '  --home <dir>           profile folder (default $FIELDROOT_HOME, else ~/.fieldroot)',
   '',
   'The tool’s credentials (device key and certificate, head-end CA, WireGuard key) come from the',

@@ -43,9 +43,32 @@ test('isolated-area-20: every meter is authenticated, holds the key, is routed a
   }
 });
 
+test('town-200: joined meters that hear the tablet well take it as their RPL parent', async (t) => {
+  // The root cause of the slow town-200 join (docs/protocol-decisions.md): a few collisions at
+  // the busy tablet froze the ETX towards it above MRHOF's limit, and nearly every meter next to
+  // it routed through deep meter chains instead (1 of 14 on the tablet at 120 s).
+  const sys = await virtualSystem(t, 'town-200');
+  sys.start();
+  sys.runUntil(120_000);
+  const medium = sys.field.medium;
+  const near = sys.report().filter((r) => {
+    const id = sys.field.directory.get(BigInt(`0x${r.eui64}`));
+    assert.ok(id !== undefined, `${r.id} is on the medium`);
+    return r.joined && medium.linkBudget(id, sys.field.tabletNodeId).rssiDbm >= -100;
+  });
+  assert.ok(near.length >= 5, `enough joined meters next to the tablet to judge (${near.length})`);
+  const onTablet = near.filter((r) => r.hops === 1).length;
+  assert.ok(
+    onTablet >= (2 * near.length) / 3,
+    `${onTablet} of ${near.length} joined meters heard above −100 dBm have the tablet as parent`,
+  );
+  const deepest = Math.max(...near.map((r) => r.hops ?? 0));
+  assert.ok(deepest <= 3, `a meter next to the tablet is ${deepest} hops from it`);
+});
+
 test(
   'town-200 reaches at least 99 % joined within 240 simulated seconds',
-  { todo: 'town-200 does not converge yet (see the issue report)' },
+  { todo: 'town-200 is still far from 99 % (docs/protocol-decisions.md, convergence finding)' },
   async (t) => {
     const sys = await virtualSystem(t, 'town-200');
     sys.start();

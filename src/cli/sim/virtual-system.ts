@@ -289,6 +289,7 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       meters: devices,
       random: random.fork('amr'),
       ...(o.amr ? { service: o.amr } : {}),
+      settle: () => keyServer!.idle(),
     });
     if (o.toolLogger) {
       const log = o.toolLogger;

@@ -12,6 +12,7 @@ import type { JobStepName } from '../../contract/app/index.ts';
 import type { FieldEngineEvent } from '../engine/index.ts';
 import type { HeadendClient } from '../headend-client/index.ts';
 import type { JobConnectionInfo } from '../job/index.ts';
+import { classifyHeadendError } from './headend-client.ts';
 import type { JobReads } from './headend-meter-data.ts';
 import { MeshTopologyView } from './mesh-topology-view.ts';
 import type { JobDriver, JobHandle, JobObserver, JobStartRequest, MeterState } from './seams.ts';
@@ -262,8 +263,11 @@ class FieldJobRun {
         );
     } catch (err) {
       if (this.over) return;
-      if (++this.pollFailures >= POLL_FAILURES_BEFORE_ALERT)
-        this.observer.alert('headend-unreachable', message(err));
+      const failure = classifyHeadendError(err);
+      if (failure.failure !== 'headend-unreachable')
+        this.observer.step('meters-read', 'active', null, `read results unavailable: ${failure.message}`);
+      else if (++this.pollFailures >= POLL_FAILURES_BEFORE_ALERT)
+        this.observer.alert('headend-unreachable', failure.message);
     }
     this.schedulePoll(this.o.readPollMs ?? DEFAULT_READ_POLL_MS);
   }

@@ -127,6 +127,9 @@ export interface MeshRootOptions {
  */
 export const JOIN_BEACON_INTERVAL_MS = 20_000;
 
+/** A transaction the dongle gave up on used 1 + macMaxFrameRetries attempts (IEEE 802.15.4 default 3). */
+const NOACK_TRANSMISSIONS = 4;
+
 const RPL_TIMER_PREFIX = 'rpl:';
 const TIMER_MLE = 'mle';
 const TIMER_KEY_EXPIRY = 'key-expiry';
@@ -639,9 +642,12 @@ export class MeshRoot {
     const acked = r.status === 'sent';
     const now = this.clock.now();
     const neighbour = linkLocalFromEui64(eui);
-    // Transmissions: the dongle retries inside one 'sent'/'no-ack' (Spinel reports no count).
-    this.applyRpl(this.rpl.handle(now, { kind: 'link-tx', neighbour, acked, transmissions: 1 }));
-    const etx = this.neighbours.transmitted(eui, acked, 1);
+    // Transmissions: the dongle retries inside one 'sent'/'no-ack' and Spinel reports no count,
+    // so 'sent' counts as one attempt and 'no-ack' as all of them (one ETX sample per MAC
+    // transaction, link-estimator.ts).
+    const transmissions = acked ? 1 : NOACK_TRANSMISSIONS;
+    this.applyRpl(this.rpl.handle(now, { kind: 'link-tx', neighbour, acked, transmissions }));
+    const etx = this.neighbours.transmitted(eui, acked, transmissions, now);
     if (etx === undefined) return;
     const n = this.neighbours.get(eui)!;
     this.emit({ kind: 'link-quality', eui, etx, ...this.radioOf(n) });

@@ -51,10 +51,10 @@ export class NeighbourTable {
    * Feeds a unicast outcome into the ETX estimate; returns the ETX (one decimal) when it changed
    * from the last one published, else undefined.
    */
-  transmitted(eui: bigint, acked: boolean, transmissions: number): number | undefined {
+  transmitted(eui: bigint, acked: boolean, transmissions: number, now?: number): number | undefined {
     const n = this.map.get(eui);
     if (!n) return undefined;
-    n.etx.update(acked, transmissions);
+    n.etx.update(acked, transmissions, now);
     const etx = Math.round(n.etx.etx * 10) / 10;
     if (etx === n.reportedEtx) return undefined;
     n.reportedEtx = etx;

@@ -270,7 +270,7 @@ export class RplNode {
         break;
       case 'link-tx': {
         const n = this.neighbour(now, input.neighbour);
-        n.etx.update(input.acked, input.transmissions);
+        n.etx.update(input.acked, input.transmissions, now);
         if (this.dodag && this.joined) this.selectParent(now, out);
         break;
       }
@@ -557,13 +557,14 @@ export class RplNode {
   }
 
   /** Whether `n` may be a parent now, and the Rank and cost through it. */
-  private evaluate(n: Neighbour, ceiling: number): { rank: number; cost: number } | undefined {
+  private evaluate(now: number, n: Neighbour, ceiling: number): { rank: number; cost: number } | undefined {
     const d = this.dodag!;
+    const etx = n.etx.etxAt(now);
     if (n.dioAt === undefined || n.dioAt <= this.detachedAt) return undefined; // heard since we detached
     if (n.version !== d.version || n.rank >= INFINITE_RANK) return undefined;
     if (n.rank >= ceiling) return undefined; // only nodes above us: never one of our own descendants
     if (this.routes.get(this.globalOf(n) ?? n.linkLocal)) return undefined; // a storing-mode child
-    const rank = d.of.rankVia(n.rank, n.etx.etx);
+    const rank = d.of.rankVia(n.rank, etx);
     if (rank >= INFINITE_RANK) return undefined;
     // RFC 6550 §8.2.1: our Rank must be greater than every parent's (in DAGRank).
     if (dagRank(rank, d.params.minHopRankIncrease) <= dagRank(n.rank, d.params.minHopRankIncrease))
@@ -575,7 +576,7 @@ export class RplNode {
       rank > this.lowestRank + d.params.maxRankIncrease
     )
       return undefined;
-    return { rank, cost: d.of.pathCost(n.rank, n.etx.etx) };
+    return { rank, cost: d.of.pathCost(n.rank, etx) };
   }
 
   private selectParent(now: number, out: Output): void {
@@ -584,11 +585,11 @@ export class RplNode {
     const current = this.parent();
     // Candidates must sit above the Rank we would have through our current parent (or our
     // current Rank), so a node never picks a node of its own sub-DODAG (RFC 6550 §8.2.2.4 intent).
-    const viaCurrent = current ? this.evaluate(current, INFINITE_RANK) : undefined;
+    const viaCurrent = current ? this.evaluate(now, current, INFINITE_RANK) : undefined;
     const ceiling = this.joined ? Math.max(this.rankValue, viaCurrent?.rank ?? 0) : INFINITE_RANK;
     let best: { key: string; n: Neighbour; rank: number; cost: number } | undefined;
     for (const [key, n] of this.neighbours) {
-      const e = key === this.parentKey ? viaCurrent : this.evaluate(n, ceiling);
+      const e = key === this.parentKey ? viaCurrent : this.evaluate(now, n, ceiling);
       if (!e) continue;
       if (!best || e.cost < best.cost || (e.cost === best.cost && key === this.parentKey))
         best = { key, n, ...e };

@@ -5,7 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { SpinelMeshRadio, type MeshRadioAttachment } from '../../../hardware/spinel/mesh-radio.ts';
+import {
+  DEFAULT_MESH_MAX_PSDU,
+  SpinelMeshRadio,
+  type MeshRadioAttachment,
+} from '../../../hardware/spinel/mesh-radio.ts';
 import { makeRig, waitFor } from './helpers.ts';
 
 const CHANNEL = 33;
@@ -32,7 +36,13 @@ test('attached: configured from the dongle, frames both ways; detached: errors, 
     BigInt(`0x${Buffer.from(info.hardwareAddress).toString('hex')}`),
     'the mesh identity is the dongle’s EUI-64',
   );
-  assert.equal(radio.maxPsdu, first.dongle.maxPsduLength);
+  assert.equal(first.dongle.maxPsduLength, 2047, 'the virtual RCP takes SUN-size frames');
+  assert.equal(radio.maxPsdu, DEFAULT_MESH_MAX_PSDU, 'the mesh fragments to what the meters take');
+  assert.equal(
+    new SpinelMeshRadio({ channel: CHANNEL, panId: PAN_ID, maxPsdu: 4000 }).maxPsdu,
+    127,
+    'never above what the dongle takes (127 until one reports)',
+  );
   first.radio.queueOutcome({ outcome: 'no-ack' });
   assert.equal(await radio.transmit(PSDU, { ackRequest: true }), 'no-ack');
   assert.equal(await radio.transmit(PSDU, { ackRequest: false }), 'sent');

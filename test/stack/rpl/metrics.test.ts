@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   EtxEstimate,
+  ETX_FRESH_MS,
+  ETX_INITIAL,
+  ETX_NOACK_EXTRA,
+  ETX_STALE_HALF_LIFE_MS,
   INFINITE_RANK,
   LOLLIPOP_INIT,
   MRHOF_MAX_LINK_METRIC,
@@ -66,14 +70,15 @@ test('ETX estimate: first acknowledged sample replaces the guess, then EWMA with
   assert.equal(e.etx, 1);
   e.update(true, 3);
   assert.equal(e.etx, 1.25);
+  // A failed MAC transaction of 4 attempts is one sample of 4 + ETX_NOACK_EXTRA, not a fixed 8.
   e.update(false, 4);
-  assert.equal(e.etx, 0.125 * 8 + 0.875 * 1.25);
+  assert.equal(e.etx, 0.125 * (4 + ETX_NOACK_EXTRA) + 0.875 * 1.25);
   for (let i = 0; i < 100; i++) e.update(false, 4);
   assert.ok(e.etx <= 16, 'capped');
   assert.ok(e.etx * 128 > MRHOF_MAX_LINK_METRIC, 'a link that keeps failing ends up unacceptable to MRHOF');
 });
 
-test('ETX estimate: one lost frame does not make a fresh or a good link unacceptable to MRHOF', () => {
+test('ETX estimate: a few lost transactions do not make a fresh or a good link unacceptable to MRHOF', () => {
   const fresh = new EtxEstimate();
   fresh.update(false, 4);
   assert.ok(
@@ -83,11 +88,40 @@ test('ETX estimate: one lost frame does not make a fresh or a good link unaccept
   assert.ok(fresh.etx > 2, 'but the loss counts');
   const good = new EtxEstimate();
   good.update(true, 1);
-  good.update(true, 3);
-  for (let i = 0; i < 3; i++) good.update(false, 4);
-  assert.ok(good.etx * 128 <= MRHOF_MAX_LINK_METRIC, `three losses in a row are tolerated (ETX ${good.etx})`);
-  good.update(false, 4);
-  assert.ok(good.etx * 128 > MRHOF_MAX_LINK_METRIC, `the fourth rejects the link (ETX ${good.etx})`);
+  let lost = 0;
+  // Bounded: a dead link must be rejected within 20 failed transactions.
+  while (good.etx * 128 <= MRHOF_MAX_LINK_METRIC && lost < 20) {
+    good.update(false, 4);
+    lost++;
+  }
+  assert.ok(lost >= 8, `a collision burst of several transactions is tolerated (rejected after ${lost})`);
+  assert.ok(
+    good.etx * 128 > MRHOF_MAX_LINK_METRIC,
+    `a link that keeps failing is rejected (ETX ${good.etx})`,
+  );
   good.update(true, 1);
-  assert.ok(good.etx < 4, 'an acknowledged frame brings it back');
+  good.update(true, 1);
+  assert.ok(good.etx * 128 <= MRHOF_MAX_LINK_METRIC, 'acknowledged frames bring it back');
+});
+
+test('ETX estimate: a stale bad estimate ages back towards the initial guess, a fresh one does not', () => {
+  const e = new EtxEstimate();
+  e.update(true, 1, 0);
+  for (let i = 0; i < 12; i++) e.update(false, 4, 1_000 + i);
+  const bad = e.etxAt(2_000);
+  assert.ok(bad * 128 > MRHOF_MAX_LINK_METRIC, `just after the losses the link is unusable (ETX ${bad})`);
+  assert.equal(e.etxAt(1_011 + ETX_FRESH_MS), bad, 'no ageing while the estimate is fresh');
+  const later = e.etxAt(1_011 + ETX_FRESH_MS + 4 * ETX_STALE_HALF_LIFE_MS);
+  assert.ok(
+    later * 128 <= MRHOF_MAX_LINK_METRIC && later > ETX_INITIAL,
+    `after four half-lives unused it is a candidate again, still above the guess (ETX ${later})`,
+  );
+  const good = new EtxEstimate();
+  good.update(true, 1, 0);
+  assert.equal(good.etxAt(10 * ETX_FRESH_MS), 1, 'a good link used rarely (DAO refreshes) stays good');
+  // After the silence the first acknowledged transaction is the measurement, as for a new neighbour.
+  e.update(true, 3, 1_011 + ETX_FRESH_MS + 4 * ETX_STALE_HALF_LIFE_MS);
+  assert.equal(e.etx, 3, 'the first acknowledged sample after a silence replaces the estimate');
+  e.update(false, 4, 1_012 + ETX_FRESH_MS + 4 * ETX_STALE_HALF_LIFE_MS);
+  assert.equal(e.etx, 0.125 * 5 + 0.875 * 3, 'then EWMA again while fresh');
 });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { ALL_RPL_NODES, addressesEqual, type Ipv6Address } from '../../../src/stack/ipv6/index.ts';
 import {
   DAO_ACK_STATUS,
+  ETX_FRESH_MS,
+  ETX_STALE_HALF_LIFE_MS,
   INFINITE_RANK,
   MOP,
   RPL_OPTION_TYPE,
@@ -418,6 +420,43 @@ test('node: MRHOF hysteresis keeps the parent unless the new path is better by P
   assert.ok(
     addressesEqual(node.preferredParent!, linkLocalOf(2)),
     'switched once the gain exceeds the threshold',
+  );
+});
+
+test('node: a root left after a collision burst becomes the parent again once that estimate is stale', () => {
+  // town-200: meters next to the tablet left it after a few no-ACKs and never sent to it again,
+  // so its bad ETX stayed frozen and their traffic took deep meter paths for ever.
+  const root = newRoot(); // Rank 256, MinHopRankIncrease 256, MRHOF
+  const node = new RplNode({ linkLocal: linkLocalOf(3), random: rng('fresh') });
+  node.start(0);
+  node.handle(0, { kind: 'link-tx', neighbour: linkLocalOf(0), acked: true, transmissions: 1 });
+  node.handle(0, { kind: 'link-tx', neighbour: linkLocalOf(1), acked: true, transmissions: 1 });
+  const dio = root.currentDio();
+  node.handle(1, { kind: 'message', source: linkLocalOf(0), destination: ALL_RPL_NODES, message: dio });
+  node.handle(1, {
+    kind: 'message',
+    source: linkLocalOf(1),
+    destination: ALL_RPL_NODES,
+    message: { ...dio, rank: 640 }, // a meter two hops out
+  });
+  assert.ok(addressesEqual(node.preferredParent!, linkLocalOf(0)), 'starts on the root');
+  // A burst of failed transactions to the root: bounded, at most 30.
+  let t = 2;
+  for (let i = 0; i < 30 && addressesEqual(node.preferredParent!, linkLocalOf(0)); i++)
+    node.handle(t++, { kind: 'link-tx', neighbour: linkLocalOf(0), acked: false, transmissions: 4 });
+  assert.ok(addressesEqual(node.preferredParent!, linkLocalOf(1)), 'left the root for the meter');
+  // Only the meter is used from now on; its DIOs keep coming.
+  const later = t + ETX_FRESH_MS + 3 * ETX_STALE_HALF_LIFE_MS;
+  node.handle(later, { kind: 'link-tx', neighbour: linkLocalOf(1), acked: true, transmissions: 1 });
+  node.handle(later, {
+    kind: 'message',
+    source: linkLocalOf(0),
+    destination: ALL_RPL_NODES,
+    message: root.currentDio(),
+  });
+  assert.ok(
+    addressesEqual(node.preferredParent!, linkLocalOf(0)),
+    `back on the root once the stale estimate aged (Rank ${node.rank})`,
   );
 });
 

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { DongleSupervisor } from '../../../hardware/ports/supervisor.ts';
 import { SpinelMeshRadio } from '../../../hardware/spinel/mesh-radio.ts';
 import { loadScenario, meterPsk } from '../../../hardware/sim/scenario/index.ts';
+import { TABLET_MAX_PSDU } from '../../../hardware/sim/node/tablet-radio.ts';
 import { runCli } from '../../../src/cli/main.ts';
 import { FieldEngine, type FieldEngineEvent } from '../../../src/field/engine/index.ts';
 import {
@@ -58,7 +59,9 @@ const SUP = { username: 'sato', password: 'supervisor-pass-1' };
 const WORKER = { username: 'aiko', password: 'worker-pass-0001' };
 /** Meters power on over this many seconds (real time). */
 const SPREAD_S = 10;
-const JOIN_LIMIT_MS = 100_000;
+/** Bound on the join wait; all 20 took 90–117 s in real time on a loaded 2-core host (the virtual
+ * clock needs 60–90 simulated s with the same spread). */
+const JOIN_LIMIT_MS = 180_000;
 
 /** Polls `probe` every `everyMs` until it is true; bounded by `limitMs` (and 10,000 rounds). */
 async function until(what: string, probe: () => Promise<boolean> | boolean, limitMs: number, everyMs = 250) {
@@ -198,7 +201,7 @@ test('isolated-area-20 in real time: tool over a pty dongle, head-end in its own
   const ptyPath = join(dir, 'dongle');
   const sim = spawn(
     process.execPath,
-    ['scripts/fieldroot.mjs', 'sim', '--pty', ptyPath, '--scenario', SCENARIO, '--spread', String(SPREAD_S), '--report', '/tmp/rt-report.json'],
+    ['scripts/fieldroot.mjs', 'sim', '--pty', ptyPath, '--scenario', SCENARIO, '--spread', String(SPREAD_S)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const simOut = lines(sim);
@@ -209,7 +212,13 @@ test('isolated-area-20 in real time: tool over a pty dongle, head-end in its own
 
   // --- the tool ----------------------------------------------------------------------------------
   const logger = createLogger('field', { level: 'error' });
-  const radio = new SpinelMeshRadio({ channel: scenario.radio.channel, panId: scenario.radio.panId, logger });
+  const radio = new SpinelMeshRadio({
+    channel: scenario.radio.channel,
+    panId: scenario.radio.panId,
+    // The simulated meters take PSDUs up to 255 octets; the virtual RCP reports 2047.
+    maxPsdu: TABLET_MAX_PSDU,
+    logger,
+  });
   const supervisor = new DongleSupervisor({
     target: { kind: 'path', path: ptyPath },
     logger,
@@ -263,7 +272,6 @@ test('isolated-area-20 in real time: tool over a pty dongle, head-end in its own
     'every meter authenticated at the key server and in the DODAG',
     async () => {
       const s = await ask<HeadendState>({ op: 'state' });
-      process.stderr.write(`DIAG ${((performance.now() - joinStarted) / 1000).toFixed(0)} s: ${String(s.metersJoined.length)} auth, ${String(inDodag.size)} dodag ${JSON.stringify(engine.joinCounts())}\n`);
       return meterEuis.every((e) => s.metersJoined.includes(e) && inDodag.has(BigInt(`0x${e}`)));
     },
     JOIN_LIMIT_MS,
