@@ -77,8 +77,15 @@ const sys = await buildVirtualSystem({
     ? { paaRetransmission: { irt: Number(process.env.PAA_IRT_MS), mrt: 60_000, mrc: 10 } }
     : {}),
   ...(process.env.MAX_PENDING ? { maxPendingSessions: Number(process.env.MAX_PENDING) } : {}),
-  ...(process.env.JOIN_ATTEMPT_MS
-    ? { meterTiming: { joinAttemptMs: Number(process.env.JOIN_ATTEMPT_MS) } }
+  ...(process.env.JOIN_ATTEMPT_MS || process.env.METER_TIMING_JSON
+    ? {
+        meterTiming: {
+          ...(process.env.JOIN_ATTEMPT_MS ? { joinAttemptMs: Number(process.env.JOIN_ATTEMPT_MS) } : {}),
+          ...(process.env.METER_TIMING_JSON
+            ? (JSON.parse(process.env.METER_TIMING_JSON) as Record<string, number>)
+            : {}),
+        },
+      }
     : {}),
 });
 nowMs = () => sys.scheduler.now();

@@ -9,7 +9,7 @@ const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 // test/e2e is skipped by the walk below (browser specs need their own set-up), except the
 // suites listed here, which start what they need themselves and run in CI with the rest.
-const E2E_IN_DEFAULT_RUN = ['test/e2e/console'];
+const E2E_IN_DEFAULT_RUN = ['test/e2e/console', 'test/e2e/app'];
 const targets = args.length > 0 ? args : ['test', ...E2E_IN_DEFAULT_RUN];
 
 function collect(path, out) {

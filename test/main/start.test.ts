@@ -47,7 +47,12 @@ test('npm start falls back to the web shell, printing exactly one stdout line wi
   const page = await fetch(url.replace(/#.*/, ''));
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<div id="root">/);
-  assert.match(stderr, /not available yet: job engine/, 'missing pieces are named plainly');
+  // Without a head-end there is no tool to run (no enrolment, no job): the shell says so.
+  assert.match(
+    stderr,
+    /not available yet: head-end connection \(no head-end URL configured\)/,
+    'a missing head-end is named plainly',
+  );
   child.kill('SIGINT');
   await new Promise((resolve) => child.once('exit', resolve));
   assert.equal(stdout.trim().split('\n').length, 1, 'exactly one line on stdout');

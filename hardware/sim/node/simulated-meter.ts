@@ -100,7 +100,13 @@ export interface MeterTiming {
   beaconIntervalMs: number;
   /** After the first beacon heard, keep listening this long before choosing. Default 3 s. */
   beaconCollectMs: number;
-  /** A PANA authentication through one relay that has not completed after this long is abandoned and the relay avoided. Default 120 s. */
+  /**
+   * A PANA authentication through one relay that has not completed after this long is abandoned
+   * and the relay avoided. Default 300 s: the key server keeps retrying a set-up for minutes
+   * (PANA_MESH_REQ_RETRANSMISSION, MRT 60 s, MRC 10) and a join at a busy mesh has a long tail;
+   * at 120 s town-200 abandoned 318 of 510 attempts that were mostly still progressing
+   * (docs/protocol-decisions.md, session 4).
+   */
   joinAttemptMs: number;
   /** Wait after a failed join before scanning again; doubles per failure up to 16×. Default 30 s. */
   retryBackoffMs: number;
@@ -111,7 +117,7 @@ export interface MeterTiming {
 export const METER_TIMING_DEFAULTS: Readonly<MeterTiming> = Object.freeze({
   beaconIntervalMs: 20_000,
   beaconCollectMs: 3_000,
-  joinAttemptMs: 120_000,
+  joinAttemptMs: 300_000,
   retryBackoffMs: 30_000,
   avoidRelayMs: 300_000,
 });

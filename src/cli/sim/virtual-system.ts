@@ -47,6 +47,8 @@ import {
   type PanaReceive,
 } from '../../headend/keys/index.ts';
 import type { MeterCredentialInput } from '../../headend/keys/index.ts';
+import { GatewayPanaTransport, type GatewayPanaPort } from '../../headend/keys/gateway-pana-transport.ts';
+import type { KeyServerOptions } from '../../headend/keys/key-server.ts';
 import { openHeadendStore, type HeadendStore } from '../../headend/storage/index.ts';
 import { createLogger, SecretBytes, type Logger } from '../../log/index.ts';
 import { createNodeProvider, type CryptoProvider } from '../../stack/crypto/index.ts';
@@ -110,6 +112,24 @@ export interface VirtualSystemOptions {
   startEpochMs?: number;
   /** AMR/DR server tuning (retry policy, reading engine). */
   amr?: VirtualAmrServiceOptions;
+  /**
+   * The WireGuard tunnel instead of the in-memory link (./virtual-job.ts): the tool's engine uses
+   * `tunnel.northbound`, the key server's PANA and the AMR/DR server sit behind `tunnel.gateway`,
+   * and the tool's keys come from its own EAP-TLS session (the job installs them), not from the
+   * key server's table. `ping` then has no path: the job pings through the gateway.
+   */
+  tunnel?: VirtualTunnel;
+  /** The clock the tunnel's ends already run on (required with `tunnel`). */
+  scheduler?: VirtualScheduler;
+  /** The job's mesh /64 (prefix text, "…::"); default VIRTUAL_MESH_PREFIX. */
+  meshPrefix?: string;
+  /** EAP-TLS for tools at the key server (KeyServerOptions.toolAuthentication). */
+  toolAuthentication?: KeyServerOptions['toolAuthentication'];
+}
+
+export interface VirtualTunnel {
+  readonly northbound: NorthboundLink;
+  readonly gateway: GatewayPanaPort & GatewayServicePort;
 }
 
 export interface OnAirFrame {
@@ -174,7 +194,7 @@ export interface VirtualSystem {
 export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<VirtualSystem> {
   const scenario = o.seed === undefined ? o.scenario : { ...o.scenario, seed: o.seed };
   const crypto = o.crypto ?? createNodeProvider();
-  const scheduler = new VirtualScheduler();
+  const scheduler = o.scheduler ?? new VirtualScheduler();
   const random = new Random(scenario.seed).fork('virtual-system');
   const randomBytes = (rng: Random) => (n: number) => {
     const out = new Uint8Array(n);
@@ -193,7 +213,8 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
     ...(o.meterTiming ? { timing: o.meterTiming } : {}),
   });
   const latency = o.northboundLatencyMs ?? 20;
-  const meshPrefix = parseIpv6Address(VIRTUAL_MESH_PREFIX);
+  const meshPrefixText = o.meshPrefix ?? VIRTUAL_MESH_PREFIX;
+  const meshPrefix = parseIpv6Address(meshPrefixText);
   const paaAddress = parseIpv6Address(VIRTUAL_PAA_ADDRESS);
   const headendAddress = parseIpv6Address(VIRTUAL_HEADEND_ADDRESS);
 
@@ -239,7 +260,8 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       ...(o.keyServerLogger
         ? { logger: o.keyServerLogger }
         : { logger: createLogger('headend.keys', { level: 'error' }) }),
-      transport: headendSide.transport,
+      transport: o.tunnel ? new GatewayPanaTransport(o.tunnel.gateway, paaAddress) : headendSide.transport,
+      ...(o.toolAuthentication ? { toolAuthentication: o.toolAuthentication } : {}),
       timers,
       ...(o.keyPolicy ? { keyPolicy: o.keyPolicy } : {}),
       ...(o.paaRetransmission ? { retransmission: o.paaRetransmission } : {}),
@@ -270,7 +292,7 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       meshPrefix,
       paaAddress,
       radio,
-      northbound,
+      northbound: o.tunnel?.northbound ?? northbound,
       clock: scheduler,
       random: () => random.uniform(),
       randomBytes: randomBytes(random.fork('root-bytes')),
@@ -281,10 +303,10 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       scenario,
       store,
       keyServer,
-      gateway: headendSide,
+      gateway: o.tunnel?.gateway ?? headendSide,
       scheduler,
       serverAddress: VIRTUAL_HEADEND_ADDRESS,
-      meshPrefix: `${VIRTUAL_MESH_PREFIX}/64`,
+      meshPrefix: `${meshPrefixText}/64`,
       startEpochMs,
       meters: devices,
       random: random.fork('amr'),
@@ -356,7 +378,7 @@ class VirtualSystemImpl implements VirtualSystem {
   start(): void {
     if (this.startedAtMs !== undefined) return;
     this.startedAtMs = this.scheduler.now();
-    this.followKeys();
+    if (!this.o.tunnel) this.followKeys();
     this.root.start();
     this.field.powerOnAll(this.o.powerOnSpreadMs ?? 10_000);
     if (this.o.scheduleFailures) this.field.scheduleFailures();

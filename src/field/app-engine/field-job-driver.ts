@@ -65,6 +65,8 @@ class FieldJobRun {
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private pollFailures = 0;
   private over = false;
+  /** `start` resolved: a failure from here on comes only as the engine's 'stopped' event. */
+  private started = false;
   private ending = false;
   private active: JobStepName | null = null;
   private readonly done = new Set<JobStepName>();
@@ -96,6 +98,7 @@ class FieldJobRun {
       job.onEvent((e) => this.onEvent(e));
       this.activate('vpn');
       await job.start(order.id);
+      this.started = true;
     } catch (err) {
       if (this.over) return;
       if (this.active !== null) this.observer.step(this.active, 'failed', null, message(err));
@@ -173,6 +176,8 @@ class FieldJobRun {
         void this.stop(e.message);
         return;
       case 'stopped':
+        // Before `start` resolved, its rejection says what failed (run's catch).
+        if (!this.started) return;
         if (e.phase === 'failed' && !this.ending) void this.stop('the job stopped: a step could not go on');
         else if (e.phase === 'ended' && !this.ending) void this.stop('the head-end ended the job');
         return;

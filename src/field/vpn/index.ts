@@ -2,6 +2,8 @@
 export { VpnClient, REAL_CLOCK } from './vpn-client.ts';
 export type {
   EdgeClock,
+  EdgeDatagramSocket,
+  EdgeTimers,
   PingOptions,
   PingResult,
   VpnClientCounters,

@@ -43,6 +43,27 @@ export interface EdgeClock {
 
 export const REAL_CLOCK: EdgeClock = { now: () => performance.now(), wallClock: () => Date.now() };
 
+/**
+ * A datagram path standing in for the UDP socket (the virtual clock's simulated network): the
+ * gateway's endpoint text is passed through unresolved and must be what `onMessage` reports.
+ */
+export interface EdgeDatagramSocket {
+  send(bytes: Uint8Array, endpoint: string): void;
+  onMessage(listener: (bytes: Uint8Array, endpoint: string) => void): void;
+  close(): void;
+}
+
+/** Timers of the edge; default Node's (the virtual clock's scheduler in simulations). */
+export interface EdgeTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const NODE_TIMERS: EdgeTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 export interface VpnGatewayPeer {
   readonly publicKey: Uint8Array;
   readonly presharedKey?: SecretBytes | null;
@@ -66,6 +87,10 @@ export interface VpnClientOptions {
   /** Secure random bytes; default the crypto provider's. */
   readonly random?: (n: number) => Uint8Array;
   readonly clock?: EdgeClock;
+  /** Replaces the UDP socket (`listenPort` then unused); default a node:dgram socket. */
+  readonly datagrams?: EdgeDatagramSocket;
+  /** Timers of the device's deadlines; default Node's. */
+  readonly timers?: EdgeTimers;
   readonly logger?: Logger;
 }
 
@@ -131,7 +156,9 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
   private readonly random: (n: number) => Uint8Array;
   private peer: WireguardPeer<string> | null = null;
   private socket: dgram.Socket | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private injected: EdgeDatagramSocket | null = null;
+  private readonly timers: EdgeTimers;
+  private timer: unknown = null;
   private currentState: NorthboundLinkState = 'down';
   private stopped = false;
   private readonly pending = new Map<number, PendingEcho>();
@@ -156,6 +183,7 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
     if (options.tunnelAddress.length !== 16) throw new RangeError('tunnel address must be 16 bytes (IPv6)');
     const crypto = options.crypto ?? getCrypto();
     this.clock = options.clock ?? REAL_CLOCK;
+    this.timers = options.timers ?? NODE_TIMERS;
     this.random = options.random ?? ((n) => crypto.randomBytes(n));
     this.tunnelAddress = options.tunnelAddress.slice();
     this.logger = options.logger;
@@ -188,8 +216,15 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
   /** Opens the socket and starts the handshake with the gateway. */
   async start(): Promise<void> {
     if (this.stopped) throw new Error('a stopped VpnClient cannot be restarted');
-    if (this.socket !== null) throw new Error('VpnClient already started');
+    if (this.socket !== null || this.injected !== null) throw new Error('VpnClient already started');
     const gw = this.options.gateway;
+    if (this.options.datagrams !== undefined) {
+      const injected = this.options.datagrams;
+      this.injected = injected;
+      injected.onMessage((bytes, endpoint) => this.onDatagramBytes(bytes, endpoint));
+      this.connect(gw.endpoint);
+      return;
+    }
     const resolved = await resolveEndpoint(gw.endpoint);
     const socket = dgram.createSocket(resolved.family === 6 ? 'udp6' : 'udp4');
     this.socket = socket;
@@ -205,17 +240,22 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
       this.logger?.warn('vpn socket error', { error: e });
     });
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    this.connect(resolved.endpoint);
+  }
+
+  private connect(endpoint: string): void {
+    const gw = this.options.gateway;
     this.peer = this.device.addPeer({
       publicKey: gw.publicKey,
       presharedKey: gw.presharedKey?.expose() ?? null,
       allowedIps: gw.allowedIps ?? [parseIpPrefix('::/0')],
-      endpoint: resolved.endpoint,
+      endpoint,
       persistentKeepalive: gw.persistentKeepalive ?? 0,
     });
     this.setState('connecting');
     this.logger?.info('vpn starting', {
       gateway: encodeKeyBase64(gw.publicKey),
-      endpoint: resolved.endpoint,
+      endpoint,
       tunnelAddress: formatIpv6Address(this.tunnelAddress),
     });
     // A keepalive starts the handshake now rather than with the first packet (wg(8) does this for
@@ -289,7 +329,7 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     for (const p of [...this.pending.values()]) p.done(null);
     this.device.close();
@@ -297,6 +337,8 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
     const wasUp = this.currentState === 'up';
     this.setState('down');
     if (wasUp) this.emit('down', 'stopped');
+    this.injected?.close();
+    this.injected = null;
     const socket = this.socket;
     this.socket = null;
     if (socket !== null) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -306,9 +348,14 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.stopped) return;
-    this.edge.datagramsIn++;
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    this.apply(this.device.receive(this.clock.now(), bytes, endpointText(rinfo.address, rinfo.port)));
+    this.onDatagramBytes(bytes, endpointText(rinfo.address, rinfo.port));
+  }
+
+  private onDatagramBytes(bytes: Uint8Array, endpoint: string): void {
+    if (this.stopped) return;
+    this.edge.datagramsIn++;
+    this.apply(this.device.receive(this.clock.now(), bytes, endpoint));
   }
 
   private apply(out: DeviceOutput<string>): void {
@@ -325,6 +372,11 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
   }
 
   private transmit(endpoint: string, bytes: Uint8Array): void {
+    if (this.injected !== null) {
+      this.edge.datagramsOut++;
+      this.injected.send(bytes, endpoint);
+      return;
+    }
     const socket = this.socket;
     if (socket === null) return;
     const { address, port } = sendTarget(endpoint);
@@ -385,13 +437,13 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
   }
 
   private schedule(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     if (this.stopped) return;
     const deadline = this.device.nextDeadline();
     if (deadline === null) return;
     const wait = Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(deadline - this.clock.now())));
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.setTimeout(() => {
       this.timer = null;
       if (!this.stopped) this.apply(this.device.tick(this.clock.now()));
     }, wait);

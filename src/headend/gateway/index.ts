@@ -4,10 +4,12 @@ export type {
   FromPeer,
   GatewayClock,
   GatewayCounters,
+  GatewayDatagramSocket,
   GatewayEvents,
   GatewayOptions,
   GatewayPeerConfig,
   GatewayPeerStatus,
+  GatewayTimers,
   OfflineReason,
   RouteHandler,
 } from './wireguard-gateway.ts';

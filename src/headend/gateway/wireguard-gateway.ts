@@ -50,6 +50,27 @@ export interface GatewayClock {
 
 const REAL_CLOCK: GatewayClock = { now: () => performance.now(), wallClock: () => Date.now() };
 
+/**
+ * A datagram path standing in for the UDP socket (the virtual clock's simulated network). The
+ * endpoint text is opaque to the gateway: it is learnt from `onMessage` and given back to `send`.
+ */
+export interface GatewayDatagramSocket {
+  send(bytes: Uint8Array, endpoint: string): void;
+  onMessage(listener: (bytes: Uint8Array, endpoint: string) => void): void;
+  close(): void;
+}
+
+/** Timers of the edge; default Node's (the virtual clock's scheduler in simulations). */
+export interface GatewayTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const NODE_TIMERS: GatewayTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 export interface GatewayOptions {
   readonly privateKey: SecretBytes;
   /** The gateway's own address inside the tunnels (answers echo), 16 bytes. */
@@ -66,6 +87,9 @@ export interface GatewayOptions {
   readonly crypto?: CryptoProvider;
   readonly random?: (n: number) => Uint8Array;
   readonly clock?: GatewayClock;
+  /** Replaces the UDP socket (`port`/`bindAddress` then unused); default a node:dgram socket. */
+  readonly datagrams?: GatewayDatagramSocket;
+  readonly timers?: GatewayTimers;
   readonly logger?: Logger;
 }
 
@@ -132,7 +156,7 @@ interface PeerRecord {
   readonly from: FromPeer;
   online: boolean;
   lastHandshakeAt: number | null;
-  offlineTimer: NodeJS.Timeout | null;
+  offlineTimer: unknown;
 }
 
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -146,7 +170,9 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
   private readonly routes = new ServiceRoutes<RouteHandler>();
   private readonly records = new Map<WireguardPeer<string>, PeerRecord>();
   private socket: dgram.Socket | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private injected: GatewayDatagramSocket | null = null;
+  private readonly timers: GatewayTimers;
+  private timer: unknown = null;
   private stopped = false;
   private readonly edge = {
     datagramsIn: 0,
@@ -168,6 +194,7 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     if (!(offline > 0)) throw new RangeError('offlineAfterMs must be positive');
     const crypto = options.crypto ?? getCrypto();
     this.clock = options.clock ?? REAL_CLOCK;
+    this.timers = options.timers ?? NODE_TIMERS;
     this.tunnelAddress = options.tunnelAddress.slice();
     this.offlineAfterMs = offline;
     this.logger = options.logger;
@@ -188,13 +215,19 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
 
   /** The bound UDP port (after `start()`). */
   get port(): number {
-    return this.socket?.address().port ?? 0;
+    return this.socket?.address().port ?? (this.injected !== null ? (this.options.port ?? 0) : 0);
   }
 
   /** Binds the UDP socket; resolves with the port. */
   async start(): Promise<number> {
     if (this.stopped) throw new Error('a stopped gateway cannot be restarted');
-    if (this.socket !== null) throw new Error('gateway already started');
+    if (this.socket !== null || this.injected !== null) throw new Error('gateway already started');
+    if (this.options.datagrams !== undefined) {
+      const injected = this.options.datagrams;
+      this.injected = injected;
+      injected.onMessage((bytes, endpoint) => this.onDatagramBytes(bytes, endpoint));
+      return this.options.port ?? 0;
+    }
     const bindAddress = this.options.bindAddress ?? '::';
     const socket = dgram.createSocket(isIPv4(bindAddress) ? 'udp4' : 'udp6');
     this.socket = socket;
@@ -257,7 +290,7 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     if (peer === null) return false;
     const record = this.records.get(peer)!;
     this.records.delete(peer);
-    if (record.offlineTimer !== null) clearTimeout(record.offlineTimer);
+    if (record.offlineTimer !== null) this.timers.clearTimeout(record.offlineTimer);
     this.device.removePeer(peer);
     this.logger?.info('gateway peer removed', { peer: record.from.id, label: record.from.label });
     if (record.online) {
@@ -309,11 +342,11 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     const online: PeerRecord[] = [];
     for (const record of this.records.values()) {
-      if (record.offlineTimer !== null) clearTimeout(record.offlineTimer);
+      if (record.offlineTimer !== null) this.timers.clearTimeout(record.offlineTimer);
       record.offlineTimer = null;
       if (record.online) online.push(record);
       record.online = false;
@@ -321,6 +354,8 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     this.device.close();
     for (const record of online) this.emit('peer-offline', this.status(record), 'stopped');
     this.records.clear();
+    this.injected?.close();
+    this.injected = null;
     const socket = this.socket;
     this.socket = null;
     if (socket !== null) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -330,9 +365,14 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.stopped) return;
-    this.edge.datagramsIn++;
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    this.apply(this.device.receive(this.clock.now(), bytes, endpointText(rinfo.address, rinfo.port)));
+    this.onDatagramBytes(bytes, endpointText(rinfo.address, rinfo.port));
+  }
+
+  private onDatagramBytes(bytes: Uint8Array, endpoint: string): void {
+    if (this.stopped) return;
+    this.edge.datagramsIn++;
+    this.apply(this.device.receive(this.clock.now(), bytes, endpoint));
   }
 
   private apply(out: DeviceOutput<string>): void {
@@ -351,6 +391,11 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
   }
 
   private transmit(endpoint: string, bytes: Uint8Array): void {
+    if (this.injected !== null) {
+      this.edge.datagramsOut++;
+      this.injected.send(bytes, endpoint);
+      return;
+    }
     const socket = this.socket;
     const target = splitHostPort(endpoint);
     if (socket === null || target === null) return;
@@ -364,8 +409,8 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     const record = this.records.get(e.peer);
     if (record === undefined || e.type !== 'handshake-complete') return;
     record.lastHandshakeAt = this.clock.now();
-    if (record.offlineTimer !== null) clearTimeout(record.offlineTimer);
-    record.offlineTimer = setTimeout(
+    if (record.offlineTimer !== null) this.timers.clearTimeout(record.offlineTimer);
+    record.offlineTimer = this.timers.setTimeout(
       () => this.markOffline(record),
       Math.min(MAX_TIMER_DELAY, this.offlineAfterMs),
     );
@@ -423,13 +468,13 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
   }
 
   private schedule(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     if (this.stopped) return;
     const deadline = this.device.nextDeadline();
     if (deadline === null) return;
     const wait = Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(deadline - this.clock.now())));
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.setTimeout(() => {
       this.timer = null;
       if (!this.stopped) this.apply(this.device.tick(this.clock.now()));
     }, wait);

@@ -374,11 +374,17 @@ export class PanaPaa {
       c.count++;
     }
     let pending = 0;
-    for (const s of this.table.values()) {
+    for (const s of [...this.table.values()]) {
       if (s.state === 'starting' || s.state === 'authenticating') {
+        if (endpointEquals(s.pac, pac)) {
+          // RFC 5191 §4.1: a retransmitted PCI while its PAR-S is outstanding creates nothing new.
+          if (sameRelay(s.relay, relay)) return void this.drop(out, 'PCI for a session being set up');
+          // The same PaC through another relay (RFC 6345) has given up the old path and started
+          // over: its old set-up would otherwise hold the PaC off until that session times out.
+          this.reject(s, out, 'PaC started over through another relay');
+          continue;
+        }
         pending++;
-        // RFC 5191 §4.1: a retransmitted PCI while its PAR-S is outstanding creates nothing new.
-        if (endpointEquals(s.pac, pac)) return void this.drop(out, 'PCI for a session being set up');
       }
     }
     if (pending >= (this.o.maxPendingSessions ?? 1024))
@@ -790,4 +796,9 @@ export class PanaPaa {
     this.tally.drop(reason);
     return out;
   }
+}
+
+/** Both direct (no relay), or both through the same relay. */
+function sameRelay(a: PanaEndpoint | undefined, b: PanaEndpoint | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : endpointEquals(a, b);
 }

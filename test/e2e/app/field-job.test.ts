@@ -74,7 +74,14 @@ describe('the field app end to end (web shell, Chromium, head-end and simulator 
     const page = h.page!;
     const started = await h.signInAndStart(page);
     const progress = page.getByRole('status', { name: 'Job progress' });
-    await progress.filter({ hasText: '20 of 20 meters read' }).waitFor({ timeout: READ_LIMIT_MS });
+    await progress
+      .filter({ hasText: '20 of 20 meters read' })
+      .waitFor({ timeout: READ_LIMIT_MS })
+      .catch(async (e: Error) => {
+        // Name what the app says is missing (e.g. "read results unavailable: no such endpoint").
+        const shown = (await page.locator('main, body').first().innerText()).replace(/\s+/g, ' ');
+        throw new Error(`${e.message.split('\n')[0] ?? ''}\nthe app shows: ${shown.slice(0, 1200)}`);
+      });
     t.diagnostic(
       `"Start job" → "20 of 20 meters read": ${((performance.now() - started) / 1000).toFixed(1)} s ` +
         '(real time, isolated-area-20 over a pty, head-end and simulator as processes, shared 2-core host)',

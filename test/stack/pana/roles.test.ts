@@ -8,6 +8,7 @@ import {
   PANA_FLAG,
   PANA_MESSAGE_TYPE,
   panaMessageName,
+  PanaRelay,
 } from '../../../src/stack/pana/index.ts';
 import type { PanaDatagram, PanaEndpoint } from '../../../src/stack/pana/index.ts';
 import { toHex } from '../../../src/stack/wire/index.ts';
@@ -575,6 +576,46 @@ test('PCI flood from one address is rate-limited; the window reopens later', () 
     'no duplicate session',
   );
   assert.equal(paa.drops.get('PCI for a session being set up'), 1);
+});
+
+test('a PaC that starts over through another relay replaces its half-open session', () => {
+  // A meter abandons a join through a relay that stalls and tries another (RFC 6345): the PAA's
+  // half-open session through the first relay must not hold the new PCI off until it times out.
+  const net = new Net();
+  const { paa } = net.addPaa(PAA_AT, paaOptions(crypto, setup()));
+  const relayA = panaEndpoint(addr(0x20, false));
+  const relayB = panaEndpoint(addr(0x21, false));
+  const preA = new PanaRelay({ paa: PAA_AT });
+  const preB = new PanaRelay({ paa: PAA_AT });
+  const pacAt = panaEndpoint(addr(0x10));
+  const pci = encodePanaMessage({
+    type: PANA_MESSAGE_TYPE.PCI,
+    flags: 0,
+    sessionId: 0,
+    sequence: 0,
+    avps: [],
+  });
+  const pryVia = (pre: PanaRelay): Uint8Array => {
+    const r = pre.handle(pacAt, pci);
+    assert.ok('send' in r, 'the relay wraps the PCI');
+    return (r as { send: { bytes: Uint8Array } }).send.bytes;
+  };
+  const first = paa.receive(0, relayA, pryVia(preA));
+  assert.equal(first.send.length, 1, 'PAR-S through relay A');
+  // The PaC's own PCI retransmission through the same relay creates nothing new.
+  assert.equal(paa.receive(4_000, relayA, pryVia(preA)).send.length, 0, 'retransmitted PCI ignored');
+  assert.equal(paa.drops.get('PCI for a session being set up'), 1);
+  const oldId = paa.sessions()[0]!.sessionId;
+  // The PaC gives up relay A and starts over through relay B.
+  const second = paa.receive(120_000, relayB, pryVia(preB));
+  assert.equal(second.send.length, 1, 'PAR-S through relay B');
+  assert.equal(toHex(second.send[0]!.to.address), toHex(relayB.address), 'sent to the new relay');
+  const sessions = paa.sessions();
+  assert.equal(sessions.length, 1, 'one session for the PaC');
+  assert.notEqual(sessions[0]!.sessionId, oldId, 'the new session replaced the old one');
+  const rejected = of(second.events, 'rejected');
+  assert.equal(rejected.length, 1, 'the old session is reported as rejected');
+  assert.equal(rejected[0]!.reason, 'PaC started over through another relay');
 });
 
 test('PAA ping: answered by a live PaC; an unreachable PaC ends its session after REQ_MRC', () => {
