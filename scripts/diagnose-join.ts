@@ -2,6 +2,8 @@
  * Join diagnostics for a scenario on the virtual clock (issue: town-200 does not converge).
  * Usage: node --import tsx scripts/diagnose-join.ts [scenario] [limitSeconds] [powerOnSpreadSeconds]
  * Prints joined counts at checkpoints, and channel / RPL / PANA counters at the end.
+ * Env: MAC_JSON (RadioMac settings), PAA_IRT_MS, MAX_PENDING, JOIN_ATTEMPT_MS, METER_TIMING_JSON
+ * (MeterTiming fields, e.g. '{"avoidRelayMs":60000}'), DIAG_VERBOSE.
  */
 import { RadioMac } from '../hardware/sim/medium/index.ts';
 import { RadioPort } from '../hardware/sim/node/radio-port.ts';

@@ -32,6 +32,7 @@ import { parseMeterCredentials } from '../headend/keys/index.ts';
 import { FIELDROOT_HOME_ENV, openHeadendStore, type HeadendStore } from '../headend/storage/index.ts';
 import { AccountService, GrantService, WorkOrderService } from '../headend/access/index.ts';
 import { createApiServer, type ApiServer } from '../headend/api/index.ts';
+import { attachAmrServer } from '../headend/amr/index.ts';
 import { CertificateAuthority, EnrolmentService, fileCaStore } from '../headend/ca/index.ts';
 import { DEFAULT_GATEWAY_PORT, WireguardGateway, gatewayKeyFromMaster } from '../headend/gateway/index.ts';
 import { DeviceRevocation, JobAddressPlan, JobProvisioner } from '../headend/jobs/index.ts';
@@ -344,6 +345,16 @@ export async function startHeadend(options: HeadendServeOptions): Promise<Runnin
     const accounts = new AccountService({ ...r, clock: systemClock, random: systemRandom });
     const workOrders = new WorkOrderService({ ...r, clock: systemClock, random: systemRandom });
     const revocation = new DeviceRevocation({ enrolments, jobs, keyServer });
+    // The AMR/DR server (issue #5) at the AMR address tools are given: reads meters as they join
+    // through a tool's tunnel; the gateway routes that address's packets to it.
+    const amrServer = attachAmrServer({
+      store: opened.store,
+      keyServer,
+      gateway,
+      serverAddress: serviceAddress(2),
+      activeJobs: () => jobs.list(),
+    });
+    services.push({ name: 'amr', stop: () => Promise.resolve(amrServer.detach()) });
     const api = await createApiServer({
       accounts,
       workOrders,
@@ -353,6 +364,7 @@ export async function startHeadend(options: HeadendServeOptions): Promise<Runnin
       enrolments,
       jobs,
       revocation,
+      amr: amrServer.api,
       clock: systemClock,
       random: systemRandom,
       logger: log.child('api'),

@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import { loadScenario } from '../../hardware/sim/scenario/index.ts';
 import { buildVirtualJob, type VirtualJob } from '../../src/cli/sim/virtual-job.ts';
 import { addressesEqual, parseIpv6Address } from '../../src/stack/ipv6/index.ts';
+import { DEFAULT_NETWORK_KEY_POLICY } from '../../src/headend/keys/index.ts';
 import { formatIpPrefix } from '../../src/stack/wireguard/index.ts';
 
 const SCENARIO = 'isolated-area-20';
@@ -149,6 +150,31 @@ test('a job on the virtual clock: tunnel, EAP-TLS key, every meter joins through
   assert.ok(system.root.isWiped, "the tool's mesh root is wiped");
   assert.equal(job.session?.state, 'closed');
   assert.ok(job.stopped.atMs > revokedAt, 'stopped after the revocation');
+  assert.ok(
+    gateway.counters().device['unknown-peer'] > 0,
+    "the revoked tool's handshake retries were ignored and counted",
+  );
+
+  // Key table: the announced key was retired at revocation; the key the tool held in force gets
+  // only the compromise grace once the new key is in force, then is retired.
+  const records = async () => await system.store.repositories.networkKeys.list();
+  const byIndex = async (i: number) => (await records()).find((k) => k.keyIndex === i)!;
+  assert.equal((await byIndex(announced)).state, 'retired', 'the announced key is retired');
+  const replaced = await byIndex(first.keyIndex);
+  const fresh = await byIndex(outcome.rotatedToKeyIndex);
+  assert.equal(fresh.state, 'current', 'the new key came into force');
+  assert.equal(replaced.state, 'previous');
+  assert.equal(fresh.replacedGraceMs, DEFAULT_NETWORK_KEY_POLICY.compromiseGraceMs);
+  assert.ok(
+    fresh.replacedGraceMs < DEFAULT_NETWORK_KEY_POLICY.graceMs,
+    'the compromise grace is shorter than the normal one',
+  );
+  assert.equal(replaced.retireAtMs, fresh.activatedAtMs! + fresh.replacedGraceMs);
+  for (let i = 0; i < 200 && job.scheduler.now() <= replaced.retireAtMs; i++) {
+    system.runFor(1_000);
+    await system.settle();
+  }
+  assert.equal((await byIndex(first.keyIndex)).state, 'retired', 'the old key is retired after the grace');
   t.diagnostic(
     `tunnel up ${tunnelUpAtMs} ms, EAP-TLS done ${authenticatedAtMs} ms, all joined ${joined.atMs} ms after start; ` +
       `tool stopped ${Math.round(job.stopped.atMs - revokedAt)} ms after revocation (${job.stopped.reason})`,
@@ -158,7 +184,7 @@ test('a job on the virtual clock: tunnel, EAP-TLS key, every meter joins through
 test('same seed, same job: identical join times through the tunnel', async (t) => {
   const joinTimes = async (): Promise<string> => {
     const job = await openJob(t, 4242);
-    await job.connect();
+    const connected = await job.connect();
     job.system.start();
     const r = await job.system.runUntilJoined({ limitMs: 240_000 });
     await job.system.settle();
@@ -168,7 +194,7 @@ test('same seed, same job: identical join times through the tunnel', async (t) =
       .map((m) => `${m.id}@${m.joinedAt}`)
       .join(' ');
     await job.close();
-    return times;
+    return `tunnel ${connected.tunnelUpAtMs} auth ${connected.authenticatedAtMs} all ${r.atMs}: ${times}`;
   };
   const a = await joinTimes();
   const b = await joinTimes();

@@ -23,7 +23,8 @@
  *
  * The tool's own PANA session (EAP-TLS over the VPN, another issue) is not simulated: the tool
  * side follows the key server's key table (`followKeys`), installing an announced key and
- * activating it when the key server does — what that session's PNRs would tell it.
+ * activating it when the key server does — what that session's PNRs would tell it. With the
+ * `tunnel` option (./virtual-job.ts) the link is the real WireGuard tunnel and that session runs.
  */
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';

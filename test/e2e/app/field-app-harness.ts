@@ -105,7 +105,8 @@ export class FieldAppHarness {
   page: Page | null = null;
   private dongles: { stop(): void } | null = null;
 
-  async start(): Promise<void> {
+  /** `web`: the web shell in this process and Chromium on it; `none`: head-end and simulator only. */
+  async start(app: 'web' | 'none' = 'web'): Promise<void> {
     mkdirSync(this.appHome, { recursive: true });
     mkdirSync(join(this.dir, 'sim'), { recursive: true });
     const built = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], {
@@ -160,6 +161,7 @@ export class FieldAppHarness {
     this.apiUrl = api[1] ?? '';
     this.caPath = api[2] ?? '';
     await this.startSim();
+    if (app === 'none') return;
 
     const logger = createLogger('e2e.app', { level: 'error' });
     const settings = fileSettingsStore(appDataDir({ FIELDROOT_HOME: this.appHome }));

@@ -76,7 +76,8 @@ class Reads implements JobReads {
   began: string | null = null;
   hasAccess = false;
   outcomes = new Map<string, MeterReadOutcome>();
-  failNext: Error | null = null;
+  /** The next polls fail with these, in order. */
+  failures: Error[] = [];
   ended = false;
   begin(workOrderId: string) {
     this.began = workOrderId;
@@ -84,9 +85,8 @@ class Reads implements JobReads {
     return Promise.resolve();
   }
   poll() {
-    const err = this.failNext;
-    this.failNext = null;
-    return err !== null ? Promise.reject(err) : Promise.resolve(new Map(this.outcomes));
+    const err = this.failures.shift();
+    return err !== undefined ? Promise.reject(err) : Promise.resolve(new Map(this.outcomes));
   }
   end() {
     this.ended = true;
@@ -96,7 +96,8 @@ class Reads implements JobReads {
 
 class Recorder implements JobObserver {
   steps = new Map<JobStepName, JobStepView['status']>();
-  details = new Map<JobStepName, string | null>();
+  /** Every detail each step showed, in order. */
+  details = new Map<JobStepName, (string | null)[]>();
   rows = new Map<string, MeterState>();
   total = 0;
   nodes: { eui64: string; hops: number; state: string }[] = [];
@@ -104,7 +105,7 @@ class Recorder implements JobObserver {
   stoppedReason: string | null = null;
   step(step: JobStepName, status: JobStepView['status'], _p?: number | null, detail?: string | null) {
     this.steps.set(step, status);
-    this.details.set(step, detail ?? null);
+    this.details.set(step, [...(this.details.get(step) ?? []), detail ?? null]);
   }
   meters(rows: readonly MeterState[], total?: number) {
     for (const r of rows) this.rows.set(r.meterId, r);
@@ -125,7 +126,7 @@ class Recorder implements JobObserver {
 }
 
 async function until(what: string, probe: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 5000; i++) {
     if (probe()) return;
     await new Promise((r) => setTimeout(r, 2));
   }
@@ -229,9 +230,15 @@ test('a job goes through every step to all meters read, with the work order star
 test('read results the head-end cannot serve are named on the step; an unreachable head-end raises the alert', async () => {
   const { reads, seen, handle } = setUp();
   await until('the grant is taken', () => reads.hasAccess);
-  reads.failNext = new HeadendApiError(404, 'not-found', 'no such endpoint');
-  await until('the failure is shown', () => /no such endpoint/.test(seen.details.get('meters-read') ?? ''));
+  reads.failures.push(new HeadendApiError(404, 'not-found', 'no such endpoint'));
+  await until('the failure is shown', () =>
+    (seen.details.get('meters-read') ?? []).some((d) => /no such endpoint/.test(d ?? '')),
+  );
   assert.ok(!seen.alerts.has('headend-unreachable'), 'a refusal is not an unreachable head-end');
+  const unreachable = () => new HeadendApiError(0, 'unreachable', 'connect ECONNREFUSED');
+  reads.failures.push(unreachable(), unreachable());
+  await until('the unreachable alert', () => seen.alerts.has('headend-unreachable'));
+  await until('the alert clears once the head-end answers', () => !seen.alerts.has('headend-unreachable'));
   await handle.end();
 });
 
