@@ -18,6 +18,7 @@ import type {
   AuditRepository,
   GrantRecord,
   GrantRepository,
+  ListPage,
   WorkOrderRecord,
   WorkOrderRepository,
 } from '../storage/repositories.ts';
@@ -187,6 +188,11 @@ export class GrantService {
       detail: { workerId: request.workerId, grantId: grant?.id ?? null },
     });
     return { allowed: false, reason };
+  }
+
+  /** The console's list (the caller has checked the supervisor role); records hold only key hashes. */
+  list(page: ListPage): Promise<GrantRecord[]> {
+    return this.deps.grants.list(page);
   }
 
   /** A supervisor revokes a grant in any state; its access key is refused from then on. */

@@ -6,6 +6,7 @@
 import type {
   AccountRepository,
   AuditRepository,
+  ListPage,
   MeterRepository,
   WorkOrderRecord,
   WorkOrderRepository,
@@ -108,6 +109,11 @@ export class WorkOrderService {
 
   listForWorker(workerId: string): Promise<WorkOrderRecord[]> {
     return this.deps.workOrders.listForWorker(workerId);
+  }
+
+  /** The console's list (the caller has checked the supervisor role). */
+  list(page: ListPage): Promise<WorkOrderRecord[]> {
+    return this.deps.workOrders.list(page);
   }
 
   private async requireSupervisor(actorId: string, action: string, nowMs: number): Promise<void> {

@@ -111,6 +111,11 @@ export class EnrolmentService {
     return this.records.get(deviceId);
   }
 
+  /** Every enrolment, in device-id order (the console's list). */
+  list(): EnrolmentRecord[] {
+    return [...this.records.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+  }
+
   /** Revokes every certificate of the device (audited); the serials revoked. */
   async revoke(supervisorId: string, deviceId: string): Promise<string[]> {
     const serials = await this.deps.ca.revokeDevice(deviceId);

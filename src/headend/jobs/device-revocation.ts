@@ -3,8 +3,9 @@
  * revoke-device`: the certificate is marked revoked (mutual TLS refuses it from the next request
  * on, caller.ts checks every request), every active job of the device ends so the gateway drops
  * its peer and discards the credential, and the key server refuses its EAP-TLS, terminates its
- * PANA sessions and rotates the network key of the meters it served. The steps that cut access
- * run first and synchronously where they can; the key rotation last.
+ * PANA sessions (the termination leaves before the tunnel is dropped, so it reaches the tool) and
+ * rotates the network key of the meters it served. The steps that cut access run first and
+ * synchronously where they can; the key rotation last.
  */
 import type { EnrolmentService } from '../ca/index.ts';
 import type { JobProvisioner, JobStatusView } from './job-provisioner.ts';
@@ -33,9 +34,11 @@ export class DeviceRevocation {
   constructor(private readonly deps: DeviceRevocationDeps) {}
 
   async revoke(deviceId: string, actor: string): Promise<RevocationOutcome> {
-    // The tunnel first: it is the path to the meters and needs no disk write.
-    const jobsEnded = this.deps.jobs.endDevice(deviceId, 'device-revoked');
+    // The key server first, synchronously: it refuses the tool's EAP-TLS from now on and sends
+    // the PANA termination while the tunnel can still carry it, so the tool wipes its keys at
+    // once. Then the tunnel, the path to the meters, which needs no disk write.
     const rotation = this.deps.keyServer?.revokeTool(deviceId, actor, 'device revoked');
+    const jobsEnded = this.deps.jobs.endDevice(deviceId, 'device-revoked');
     const revokedSerials = await this.deps.enrolments.revoke(actor, deviceId);
     const rotated = rotation === undefined ? null : (await rotation).keyIndex;
     return { deviceId, revokedSerials, jobsEnded, rotatedToKeyIndex: rotated };

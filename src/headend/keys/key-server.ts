@@ -280,14 +280,18 @@ export class KeyServer {
    */
   revokeTool(deviceId: string, actor: string, reason = 'revoked'): Promise<{ keyIndex: number | null }> {
     this.revokedTools.add(deviceId);
+    // The PTR leaves now, before the caller drops the tool's tunnel (DeviceRevocation): queued
+    // behind the registry write it would find no path, and the tool would learn only when its
+    // WireGuard session expired.
+    const now = this.clock();
+    for (const [sessionId, tool] of this.toolSessions) {
+      if (tool !== deviceId) continue;
+      this.toolSessions.delete(sessionId);
+      this.apply(this.paa.terminate(now, sessionId));
+    }
+    this.schedule();
     return this.serial(async () => {
       await this.tools.revoke(deviceId, actor, reason);
-      const now = this.clock();
-      for (const [sessionId, tool] of this.toolSessions) {
-        if (tool !== deviceId) continue;
-        this.toolSessions.delete(sessionId);
-        this.apply(this.paa.terminate(now, sessionId));
-      }
       // The tool held the key in force and any announced one: a compromise rotation discards
       // the announced key and gives the replaced one only the short grace.
       this.applyKeyChanges(

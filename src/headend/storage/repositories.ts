@@ -53,6 +53,12 @@ export interface SessionRepository {
   end(tokenHash: string, atMs: number): Promise<boolean>;
 }
 
+/** One page of a list in id order: ids greater than `afterId`, at most `limit` of them. */
+export interface ListPage {
+  readonly limit: number;
+  readonly afterId?: string;
+}
+
 export type WorkOrderState = 'assigned' | 'active' | 'completed' | 'cancelled';
 
 export interface WorkOrderRecord {
@@ -72,6 +78,8 @@ export interface WorkOrderRepository {
   insert(order: WorkOrderRecord): Promise<void>;
   findById(id: string): Promise<WorkOrderRecord | undefined>;
   listForWorker(workerId: string): Promise<WorkOrderRecord[]>;
+  /** Every order in id order, after `afterId` (exclusive), at most `limit` (the console's list). */
+  list(page: ListPage): Promise<WorkOrderRecord[]>;
   /** Compare-and-set; true when the order was in `from` and is now in `to`. */
   transition(id: string, from: WorkOrderState, to: WorkOrderState): Promise<boolean>;
 }
@@ -117,6 +125,8 @@ export interface GrantRepository {
   findById(id: string): Promise<GrantRecord | undefined>;
   findByVerificationKeyHash(hash: string): Promise<GrantRecord | undefined>;
   findByAccessKeyHash(hash: string): Promise<GrantRecord | undefined>;
+  /** Every grant in id order, after `afterId` (exclusive), at most `limit` (the console's list). */
+  list(page: ListPage): Promise<GrantRecord[]>;
   /** 'requested' → 'approved' with a verification key; true when it took effect. */
   approve(id: string, approval: GrantApproval): Promise<boolean>;
   /**

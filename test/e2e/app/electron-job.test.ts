@@ -29,10 +29,11 @@ function electronBinary(): { path: string | null; reason: string } {
 const binary = electronBinary();
 
 describe('the field app in Electron', { skip: binary.path === null && binary.reason }, () => {
-  const h = new FieldAppHarness();
+  let h: FieldAppHarness;
   let app: ElectronApplication;
 
   before(async () => {
+    h = new FieldAppHarness();
     await h.start('none');
     const built = spawnSync(process.execPath, ['scripts/build-main.mjs'], { cwd: root, encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
@@ -54,7 +55,7 @@ describe('the field app in Electron', { skip: binary.path === null && binary.rea
   });
   after(async () => {
     await app?.close().catch(() => undefined);
-    await h.close();
+    await h?.close();
   });
 
   it('a worker signs in, starts a job on the pseudo-terminal dongle, sees the mesh root run and ends the job', async () => {

@@ -55,6 +55,9 @@ export function createSqliteGrantRepository(db: SqliteDatabase): GrantRepository
     'SELECT * FROM access_grants WHERE verification_key_hash = ?',
   );
   const byAccess = db.prepare<[string], Row>('SELECT * FROM access_grants WHERE access_key_hash = ?');
+  const page = db.prepare<[string, number], Row>(
+    'SELECT * FROM access_grants WHERE id > ? ORDER BY id LIMIT ?',
+  );
   const approve = db.prepare(
     `UPDATE access_grants SET state = 'approved', approved_by = @approvedBy, approved_at_ms = @atMs,
        verification_key_hash = @verificationKeyHash, verification_expires_at_ms = @verificationExpiresAtMs
@@ -77,6 +80,8 @@ export function createSqliteGrantRepository(db: SqliteDatabase): GrantRepository
     findById: (id) => settle(() => toRecord(byId.get(id))),
     findByVerificationKeyHash: (h) => settle(() => toRecord(byVerification.get(h))),
     findByAccessKeyHash: (h) => settle(() => toRecord(byAccess.get(h))),
+    list: ({ limit, afterId }) =>
+      settle(() => page.all(afterId ?? '', limit).flatMap((row) => toRecord(row) ?? [])),
     approve: (id, a) => settle(() => approve.run({ id, ...a }).changes === 1),
     exchange: (e) => settle(() => toRecord(exchange.get({ ...e }))),
     revoke: (id, by, at) => settle(() => revoke.run(by, at, id).changes === 1),

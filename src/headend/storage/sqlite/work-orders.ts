@@ -23,6 +23,7 @@ export function createSqliteWorkOrderRepository(db: SqliteDatabase): WorkOrderRe
   const byWorker = db.prepare<[string], Row>(
     'SELECT * FROM work_orders WHERE worker_id = ? ORDER BY window_start_ms, id',
   );
+  const page = db.prepare<[string, number], Row>('SELECT * FROM work_orders WHERE id > ? ORDER BY id LIMIT ?');
   const meters = db
     .prepare<
       [string],
@@ -56,6 +57,7 @@ export function createSqliteWorkOrderRepository(db: SqliteDatabase): WorkOrderRe
         return row === undefined ? undefined : toRecord(row);
       }),
     listForWorker: (workerId) => settle(() => byWorker.all(workerId).map(toRecord)),
+    list: ({ limit, afterId }) => settle(() => page.all(afterId ?? '', limit).map(toRecord)),
     transition: (id, from, to) => settle(() => transition.run(to, id, from).changes === 1),
   };
 }
