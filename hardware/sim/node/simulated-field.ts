@@ -128,18 +128,30 @@ export class SimulatedField {
     return this.byEui.get(eui64);
   }
 
-  /** Powers every meter on, spread uniformly over `spreadMs` from now (meters do not boot in step). */
+  /**
+   * Powers every meter's mesh side on, spread uniformly over `spreadMs` (meters do not boot in
+   * step). A scenario's `concentrator-failure` at a later time defers this to that moment: until
+   * then the meters are on their concentrator's network and do not look for a tool; at the failure
+   * they find themselves isolated and start their join searches.
+   */
   powerOnAll(spreadMs = 0): void {
+    const isolatedAfterMs = this.isolatedAfterMs();
     for (const m of this.meters) {
-      const delay = spreadMs > 0 ? this.random.uniform() * spreadMs : 0;
+      const delay = isolatedAfterMs + (spreadMs > 0 ? this.random.uniform() * spreadMs : 0);
       this.o.scheduler.scheduleAfter(delay, () => m.powerOn());
     }
   }
 
+  /** From when (ms after the start) the meters are isolated: the earliest concentrator failure, else 0. */
+  isolatedAfterMs(): number {
+    const failures = this.o.scenario.failures.filter((f) => f.kind === 'concentrator-failure');
+    return failures.length === 0 ? 0 : Math.min(...failures.map((f) => f.at * 1000));
+  }
+
   /**
-   * Puts the scenario's meter-power-loss failures on the clock (times relative to `startMs`); the
-   * other kinds (dongle-unplug, loss-burst, concentrator-failure) belong to whoever runs the tool
-   * and the medium. Returns how many were scheduled.
+   * Puts the scenario's meter-power-loss failures on the clock (times relative to `startMs`);
+   * concentrator-failure is applied by `powerOnAll`; dongle-unplug and loss-burst belong to
+   * whoever runs the tool and the medium. Returns how many were scheduled.
    */
   scheduleFailures(startMs = this.o.scheduler.now()): number {
     let n = 0;

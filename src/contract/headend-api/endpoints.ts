@@ -13,6 +13,7 @@
  */
 import type { z } from 'zod';
 import { AMR_ENDPOINTS } from './amr-endpoints.ts';
+import { CONSOLE_ENDPOINTS } from './console-endpoints.ts';
 import {
   AccessKeyResponse,
   AssignWorkOrderRequest,
@@ -268,6 +269,7 @@ export const ENDPOINTS = {
     response: JobList,
   }),
   ...AMR_ENDPOINTS,
+  ...CONSOLE_ENDPOINTS,
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof ENDPOINTS;

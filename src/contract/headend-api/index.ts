@@ -1,6 +1,8 @@
 export * from './schemas.ts';
 export * from './amr-schemas.ts';
 export { AMR_ENDPOINTS } from './amr-endpoints.ts';
+export * from './console-schemas.ts';
+export { CONSOLE_ENDPOINTS } from './console-endpoints.ts';
 export { API_ERROR_CODES, API_ERROR_STATUS, ApiErrorBody } from './errors.ts';
 export type { ApiErrorCode } from './errors.ts';
 export { ENDPOINTS, OPENAPI_PATH, routePath } from './endpoints.ts';

@@ -25,6 +25,7 @@ import type { JobProvisioner } from '../jobs/index.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { registerConsole } from '../console/index.ts';
 import { registerAmrRoutes, type AmrApiDeps } from './amr-routes.ts';
+import { registerConsoleRoutes } from './console-routes.ts';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 export const DEFAULT_SERVER_NAMES = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] } as const;
@@ -100,6 +101,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<ApiServer> {
   registerHandlers(app, deps);
   if (deps.jobs !== undefined) registerJobRoutes(app, { ...deps, jobs: deps.jobs });
   if (deps.amr !== undefined) registerAmrRoutes(app, { ...deps, amr: deps.amr });
+  registerConsoleRoutes(app, deps);
   registerConsole(app);
 
   return {

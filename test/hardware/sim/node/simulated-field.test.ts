@@ -186,6 +186,30 @@ test('meter power loss (scenario failure) wipes its state; it rejoins when power
   assert.ok(pingAnswered(h, meter, 9), 'the restored meter answers a ping');
 });
 
+test('concentrator failure (scenario): meters stay on their concentrator until it fails, then join the tool', () => {
+  const base = loadScenario('isolated-area-20');
+  const scenario = parseScenario(
+    { ...base, failures: [{ kind: 'concentrator-failure', at: 120 }] },
+    'concentrator test',
+  );
+  const h = buildHarness(scenario);
+  h.root.start();
+  h.field.powerOnAll(10_000);
+  assert.equal(h.field.isolatedAfterMs(), 120_000, 'isolated from the failure on');
+  h.scheduler.runUntil(119_000);
+  assert.ok(
+    h.field.meters.every((m) => !m.powered && m.state !== 'joined'),
+    'before the failure no meter looks for the tool',
+  );
+  assert.equal(h.root.paaEvents.length, 0, 'and nothing reached the key server');
+  assert.ok(
+    runUntil(h, () => allJoined(h), JOIN_LIMIT_MS, 1_000),
+    'after the failure every meter joins the tool',
+  );
+  const firstJoin = Math.min(...h.field.meters.map((m) => m.status().joinedAt ?? Infinity));
+  assert.ok(firstJoin >= 120_000, `the first join (${firstJoin} ms) comes after the failure`);
+});
+
 test('key rotation: PNR announces key 2, the confirming PNR activates it at every meter', () => {
   const h = joinedField();
   const key2 = { key: Uint8Array.from({ length: 16 }, (_, i) => 0x50 + i), index: 2 };
