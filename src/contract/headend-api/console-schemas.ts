@@ -12,7 +12,10 @@ export const CONSOLE_PAGE_MAX = 200;
 /** `?limit&after`: at most `limit` rows whose id sorts after `after` (the previous page's `next`). */
 export const ConsolePageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(CONSOLE_PAGE_MAX).optional(),
-  after: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1 to 64 [A-Za-z0-9_-]').optional(),
+  after: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1 to 64 [A-Za-z0-9_-]')
+    .optional(),
 });
 
 /** The id to pass as `after` for the next page; null on the last page. */

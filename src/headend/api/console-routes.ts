@@ -33,11 +33,17 @@ function grantState(g: GrantRecord, nowMs: number) {
       return { state: 'pending' as const, expiresAtMs: null };
     case 'approved': {
       const at = g.verificationExpiresAtMs;
-      return { state: at !== null && at <= nowMs ? ('expired' as const) : ('approved' as const), expiresAtMs: at };
+      return {
+        state: at !== null && at <= nowMs ? ('expired' as const) : ('approved' as const),
+        expiresAtMs: at,
+      };
     }
     case 'issued': {
       const at = g.accessExpiresAtMs;
-      return { state: at !== null && at <= nowMs ? ('expired' as const) : ('exchanged' as const), expiresAtMs: at };
+      return {
+        state: at !== null && at <= nowMs ? ('expired' as const) : ('exchanged' as const),
+        expiresAtMs: at,
+      };
     }
     case 'revoked':
       return { state: 'revoked' as const, expiresAtMs: null };
@@ -69,7 +75,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
     };
   }
 
-  registerEndpoint(app, E.consoleDevices, auth, async ({ query }) => {
+  registerEndpoint(app, E.consoleDevices, auth, ({ query }) => {
     const limit = query.limit ?? CONSOLE_DEFAULT_PAGE;
     const after = query.after;
     const rows = deps.enrolments

@@ -113,7 +113,9 @@ export class EnrolmentService {
 
   /** Every enrolment, in device-id order (the console's list). */
   list(): EnrolmentRecord[] {
-    return [...this.records.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+    return [...this.records.values()].sort((a, b) =>
+      a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0,
+    );
   }
 
   /** Revokes every certificate of the device (audited); the serials revoked. */

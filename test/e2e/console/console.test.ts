@@ -147,6 +147,63 @@ describe('supervisor console in Chromium', () => {
     assert.match(text, /✔ confirmed/, 'the result is a symbol and a word, not a colour');
   });
 
+  it('lists enrolled tools, work orders and grants with state in words and symbols', async () => {
+    const tool = page.locator('#devices tbody tr').filter({ hasText: TOOL_ID });
+    await tool.waitFor();
+    assert.match(await tool.innerText(), /✔ Issued/);
+    assert.match(await tool.innerText(), /▲ Online/, 'online/offline comes from the job');
+    const order = page.locator('#work-orders tbody tr').filter({ hasText: aiko.workOrderId });
+    await order.waitFor();
+    assert.match(await order.innerText(), /● Active/);
+    assert.match(await order.innerText(), new RegExp(`${TOOL_ID}\\s+2\\s`), 'tool and meter count');
+    const grant = page.locator('#grants tbody tr').filter({ hasText: aiko.workOrderId });
+    await grant.first().waitFor();
+    assert.match(await grant.first().innerText(), /✔ Exchanged/);
+  });
+
+  it('approves a pending enrolment from its row; revoking from the row needs a confirmation', async () => {
+    const key = await newToolKey();
+    await api.call('/v1/devices/enrol', {
+      body: { deviceId: 'tool-0010', csrPem: await csrFor('tool-0010', key) },
+    });
+    const row = page.locator('#devices tbody tr').filter({ hasText: 'tool-0010' });
+    await row.filter({ hasText: '◌ Pending approval' }).waitFor();
+    const approve = row.getByRole('button', { name: 'Approve tool-0010', exact: true });
+    const box = await approve.boundingBox();
+    assert.ok(box !== null && box.height >= 48 && box.width >= 48, `row button: ${JSON.stringify(box)}`);
+    await approve.click();
+    await row.filter({ hasText: '✔ Issued' }).waitFor();
+
+    await row.getByRole('button', { name: 'Revoke tool-0010', exact: true }).click();
+    const confirm = row.getByRole('button', { name: 'Confirm revoke tool-0010', exact: true });
+    await confirm.waitFor();
+    const revokedYet = async () =>
+      (await api.field.store.repositories.audit.list()).some(
+        (e) => e.subject === 'tool-0010' && e.action === 'device.revoke',
+      );
+    assert.equal(await revokedYet(), false, 'the first click only asks for confirmation');
+    await confirm.click();
+    await row.filter({ hasText: '⊘ Revoked' }).waitFor();
+    assert.equal(await revokedYet(), true, 'the confirmed click revoked the tool');
+  });
+
+  it('approves a pending grant from its row and shows the verification key', async () => {
+    const grant = expectBody(
+      await api.call('/v1/grants', {
+        body: { workOrderId: aiko.workOrderId },
+        token: aiko.token,
+        client: aiko.client,
+      }),
+      201,
+      Grant,
+    );
+    const row = page.locator('#grants tbody tr').filter({ hasText: grant.id });
+    await row.filter({ hasText: '◌ Pending approval' }).waitFor();
+    await row.getByRole('button', { name: `Approve grant ${grant.id}`, exact: true }).click();
+    await row.filter({ hasText: '◐ Approved' }).waitFor();
+    assert.match(await page.locator('#verification-key code').innerText(), /^[A-Za-z0-9_-]{43}$/);
+  });
+
   it('approves a tool enrolment and revokes the tool', async () => {
     const key = await newToolKey();
     await api.call('/v1/devices/enrol', {
@@ -178,7 +235,7 @@ describe('supervisor console in Chromium', () => {
       Grant,
     );
     await page.locator('#grant').getByLabel('Grant id').fill(grant.id);
-    await page.getByRole('button', { name: 'Approve grant' }).click();
+    await page.getByRole('button', { name: 'Approve grant', exact: true }).click();
     const shown = page.locator('#verification-key code');
     await shown.waitFor();
     assert.match(await shown.innerText(), /^[A-Za-z0-9_-]{43}$/);

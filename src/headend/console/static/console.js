@@ -3,7 +3,7 @@
 // The session token lives in this module's memory only: a reload signs the supervisor out.
 // Every value from the server is written with textContent, never parsed as HTML.
 
-const state = { token: null, account: null, timer: null };
+const state = { token: null, account: null, timer: null, confirming: null };
 const REFRESH_MS = 5000;
 
 const $ = (id) => document.getElementById(id);
@@ -89,8 +89,150 @@ async function revokeTool(deviceId) {
   }
 }
 
+function button(text, className, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  if (className) b.className = className;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/** Enrolment states as a word and a symbol, never colour alone. */
+const DEVICE_STATE = {
+  pending: '◌ Pending approval',
+  issued: '✔ Issued',
+  rejected: '✖ Rejected',
+  revoked: '⊘ Revoked',
+};
+const ORDER_STATE = {
+  assigned: '○ Assigned',
+  active: '● Active',
+  completed: '✔ Completed',
+  cancelled: '✖ Cancelled',
+};
+const GRANT_STATE = {
+  pending: '◌ Pending approval',
+  approved: '◐ Approved (key not yet used)',
+  exchanged: '✔ Exchanged',
+  expired: '⌛ Expired',
+  revoked: '⊘ Revoked',
+};
+
+async function decideEnrolment(deviceId, decision) {
+  try {
+    const result = await api('POST', `/v1/devices/${encodeURIComponent(deviceId)}/${decision}`);
+    showMessage(
+      decision === 'reject'
+        ? `Enrolment of ${deviceId} rejected.`
+        : `Tool ${deviceId} approved (certificate ${result.serial}).`,
+      'info',
+    );
+    await refresh();
+  } catch (e) {
+    showMessage(`${decision === 'reject' ? 'Rejecting' : 'Approving'} ${deviceId} failed: ${e.message}`);
+  }
+}
+
+/** Revoking from a row takes two clicks: the row's button turns into Confirm / Cancel. */
+function askRevoke(td, deviceId) {
+  const confirm = button(`Confirm revoke ${deviceId}`, 'danger', () => void revokeConfirmed(deviceId));
+  const cancel = button('Cancel', 'secondary', () => {
+    state.confirming = null;
+    void refresh();
+  });
+  const note = document.createElement('span');
+  note.textContent = 'It stops at once and needs re-enrolment. ';
+  td.replaceChildren(note, confirm, cancel);
+  state.confirming = deviceId;
+}
+
+function deviceRow(d) {
+  const tr = document.createElement('tr');
+  tr.dataset.tool = d.deviceId;
+  const online = d.online === null ? cell('— No active job') : statusCell(d.online);
+  tr.append(
+    cell(d.deviceId),
+    cell(DEVICE_STATE[d.state] ?? d.state, 'state'),
+    cell(d.publicKeySha256.slice(0, 16) + '…'),
+    cell(time(d.certificateNotAfterMs)),
+    online,
+  );
+  const action = document.createElement('td');
+  if (d.state === 'pending')
+    action.append(
+      button(`Approve ${d.deviceId}`, '', () => void decideEnrolment(d.deviceId, 'approve')),
+      button(`Reject ${d.deviceId}`, 'secondary', () => void decideEnrolment(d.deviceId, 'reject')),
+    );
+  else if (d.state === 'issued')
+    action.append(button(`Revoke ${d.deviceId}`, 'danger', () => askRevoke(action, d.deviceId)));
+  if (state.confirming === d.deviceId && d.state === 'issued') askRevoke(action, d.deviceId);
+  tr.append(action);
+  return tr;
+}
+
+function orderRow(o) {
+  const tr = document.createElement('tr');
+  tr.dataset.order = o.id;
+  tr.append(
+    cell(o.id),
+    cell(o.workerId),
+    cell(o.toolId),
+    cell(String(o.meterCount)),
+    cell(`${time(o.windowStartMs)} – ${time(o.windowEndMs)}`),
+    cell(ORDER_STATE[o.state] ?? o.state, 'state'),
+  );
+  return tr;
+}
+
+function grantRow(g) {
+  const tr = document.createElement('tr');
+  tr.dataset.grant = g.id;
+  tr.append(
+    cell(g.id),
+    cell(g.workOrderId),
+    cell(g.workerId),
+    cell(g.toolId),
+    cell(GRANT_STATE[g.state] ?? g.state, 'state'),
+    cell(time(g.expiresAtMs)),
+  );
+  const action = document.createElement('td');
+  if (g.state === 'pending')
+    action.append(
+      button(
+        `Approve grant ${g.id}`,
+        '',
+        () =>
+          void approveGrant(g.id).catch((e) => showMessage(`Approving grant ${g.id} failed: ${e.message}`)),
+      ),
+    );
+  tr.append(action);
+  return tr;
+}
+
+async function revokeConfirmed(deviceId) {
+  state.confirming = null;
+  try {
+    await api('POST', `/v1/devices/${encodeURIComponent(deviceId)}/revoke`);
+    showMessage(`Tool ${deviceId} revoked.`, 'info');
+    await refresh();
+  } catch (e) {
+    showMessage(`Revoking ${deviceId} failed: ${e.message}`);
+  }
+}
+
 async function refresh() {
   if (state.token === null) return;
+  const [devices, orders, grants] = await Promise.allSettled([
+    api('GET', '/v1/console/devices?limit=200'),
+    api('GET', '/v1/console/work-orders?limit=200'),
+    api('GET', '/v1/console/grants?limit=200'),
+  ]);
+  if (state.token === null) return;
+  if (devices.status === 'fulfilled') fillTable('devices', 'devices-empty', devices.value.devices, deviceRow);
+  if (orders.status === 'fulfilled')
+    fillTable('work-orders', 'work-orders-empty', orders.value.workOrders, orderRow);
+  if (grants.status === 'fulfilled') fillTable('grants', 'grants-empty', grants.value.grants, grantRow);
   const [jobs, exceptions, auths, audit] = await Promise.allSettled([
     api('GET', '/v1/jobs'),
     api('GET', '/v1/console/read-exceptions?limit=100'),
@@ -229,6 +371,10 @@ onSubmit('work-order', async (form) => {
 
 onSubmit('grant', async (form) => {
   const { grantId } = formValues(form);
+  await approveGrant(grantId);
+});
+
+async function approveGrant(grantId) {
   const issued = await api('POST', `/v1/grants/${encodeURIComponent(grantId)}/approve`);
   const p = $('verification-key');
   p.replaceChildren(
@@ -240,7 +386,8 @@ onSubmit('grant', async (form) => {
   code.textContent = issued.verificationKey;
   p.append(code);
   p.hidden = false;
-});
+  await refresh();
+}
 
 onSubmit('dr-authorise', async (form) => {
   const v = formValues(form);

@@ -23,7 +23,9 @@ export function createSqliteWorkOrderRepository(db: SqliteDatabase): WorkOrderRe
   const byWorker = db.prepare<[string], Row>(
     'SELECT * FROM work_orders WHERE worker_id = ? ORDER BY window_start_ms, id',
   );
-  const page = db.prepare<[string, number], Row>('SELECT * FROM work_orders WHERE id > ? ORDER BY id LIMIT ?');
+  const page = db.prepare<[string, number], Row>(
+    'SELECT * FROM work_orders WHERE id > ? ORDER BY id LIMIT ?',
+  );
   const meters = db
     .prepare<
       [string],
