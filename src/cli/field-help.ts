@@ -1,5 +1,5 @@
 /** `fieldroot field --help`, kept apart so the CLI lists the command without loading the engine. */
-export const FIELD_SUMMARY = 'run a field job: VPN, EAP-TLS, RPL root and PANA relay over the dongle';
+export const FIELD_SUMMARY = 'Run a field job: VPN, EAP-TLS, RPL root and PANA relay over the dongle';
 
 export const FIELD_HELP = [
   'Usage: fieldroot field --headend <url> --user <name> --password-file <file|-> --port <serial path>',

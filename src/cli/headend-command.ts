@@ -545,7 +545,8 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>
 
 export const headendCommand: CliCommand = {
   name: 'headend',
-  summary: 'Head-end services: key server, meter credential import, network key rotation',
+  summary:
+    'Head-end services (key server, gateway, jobs, API, AMR/DR, console), meter import, key rotation, revocation',
   help: HELP,
   run(argv, io) {
     const [sub, ...rest] = argv;

@@ -24,7 +24,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const simCommand: CliCommand = {
   name: 'sim',
-  summary: 'simulated meter field behind a virtual dongle (pty) or on the virtual clock',
+  summary: 'Simulated meter field behind a virtual dongle (pty) or on the virtual clock',
   help: SIM_HELP,
   run,
 };
