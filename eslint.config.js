@@ -9,6 +9,17 @@ const layer = (files, forbidden, message) => ({
   },
 });
 
+/** Layers above src/stack: neither it nor the shared Node edges (src/node-*) may import them. */
+const ABOVE_STACK = [
+  '**/field/**',
+  '**/headend/**',
+  '**/contract/**',
+  '**/hardware/**',
+  '**/main/**',
+  '**/renderer/**',
+];
+const NODE_EDGES = ['**/node-tls/**', '**/node-wireguard/**'];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '**/dist/**', 'out/**', 'coverage/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -33,8 +44,15 @@ export default tseslint.config(
   },
   layer(
     ['src/stack/**'],
-    ['**/field/**', '**/headend/**', '**/contract/**', '**/hardware/**', '**/main/**', '**/renderer/**'],
+    [...ABOVE_STACK, ...NODE_EDGES],
     'src/stack imports only src/stack (DESIGN.md §2).',
+  ),
+  // Node edges shared by src/field and src/headend, which may not import each other
+  // (docs/dev/CONVENTIONS.md): they build on src/stack and src/log only.
+  layer(
+    ['src/node-tls/**', 'src/node-wireguard/**'],
+    [...ABOVE_STACK, '**/cli/**'],
+    'src/node-tls and src/node-wireguard import only src/stack and src/log (docs/dev/CONVENTIONS.md).',
   ),
   layer(
     ['src/field/**'],
@@ -48,7 +66,16 @@ export default tseslint.config(
   ),
   layer(
     ['renderer/**'],
-    ['**/stack/**', '**/field/**', '**/headend/**', '**/hardware/**', '**/main/**', '**/log/**', 'node:*'],
+    [
+      '**/stack/**',
+      '**/field/**',
+      '**/headend/**',
+      '**/hardware/**',
+      '**/main/**',
+      '**/log/**',
+      ...NODE_EDGES,
+      'node:*',
+    ],
     'renderer imports only src/contract (DESIGN.md §2).',
   ),
   layer(['main/**'], ['**/renderer/**'], 'main imports everything but renderer (DESIGN.md §2).'),

@@ -31,6 +31,7 @@ export async function run(): Promise<void> {
           instantaneousPowerW: 1,
           currentA: { r: 1, t: 1 },
           halfHourly: [],
+          drAuthorisations: [],
         }),
       demandResponse: () => Promise.reject(new Error('not in this bench')),
     },

@@ -21,7 +21,8 @@ const say = (line) => process.stdout.write(`${line}\n`);
 const children = [];
 const SCENARIO = 'isolated-area-20';
 const DEMO_TOOL = 'demo-tablet';
-// isolated-area-20's radio (hardware/sim/scenarios/isolated-area-20.json).
+// isolated-area-20's radio (hardware/sim/scenarios/isolated-area-20.json): the head-end gives it
+// to the tool with the job, as it would the PAN of a failed concentrator.
 const RADIO = { channel: '33', panId: '31292' };
 const SUPERVISOR = { username: 'demo-supervisor', password: 'fieldroot-demo-sup' };
 const WORKER = { username: 'demo-worker', password: 'fieldroot-demo-1' };
@@ -109,6 +110,10 @@ try {
       '0',
       '--api-port',
       '0',
+      '--radio-channel',
+      RADIO.channel,
+      '--radio-pan-id',
+      RADIO.panId,
     ],
     { url: /^\s*api: (https:\/\/\S+)/m, ca: /^\s*api: \S+ \(CA certificate: ([^)]+)\)/m },
   );
@@ -136,10 +141,6 @@ try {
       sim.path,
       '--device-id',
       DEMO_TOOL,
-      '--channel',
-      RADIO.channel,
-      '--pan-id',
-      RADIO.panId,
     ],
     // Electron prints no URL (it opens its own window): it reports itself ready on stdout too.
     { url: /^(?:Web shell: (\S+)|FieldRoot window open())$/m },
@@ -148,8 +149,6 @@ try {
       FIELDROOT_HEADEND_CA: api.ca,
       FIELDROOT_DONGLE: sim.path,
       FIELDROOT_DEVICE_ID: DEMO_TOOL,
-      FIELDROOT_RADIO_CHANNEL: RADIO.channel,
-      FIELDROOT_RADIO_PAN_ID: RADIO.panId,
       FIELDROOT_DEMO: '1',
       FIELDROOT_DEMO_SUPERVISOR: `${SUPERVISOR.username}:${SUPERVISOR.password}`,
     },

@@ -22,6 +22,9 @@ const app = await startAppUnderTest({
           startMs: Date.now() - (96 - i) * 1_800_000,
           kWh: Math.round((0.15 + 0.25 * Math.abs(Math.sin(i / 7))) * 100) / 100,
         })),
+        drAuthorisations: [
+          { action: 'disconnect', loadLimitW: null, issuedBy: 'sato', expiresAtMs: Date.now() + 1_800_000 },
+        ],
       }),
     demandResponse: () => Promise.reject(new Error('not in screenshots')),
   },

@@ -8,6 +8,11 @@
  * the DongleSupervisor (hardware/ports) opens — configuring channel, PAN ID and its own EUI-64 as
  * the long address — and detaches it when it is unplugged, so the mesh root keeps running across
  * a replug. Detached, a transmission ends at once with 'error' and nothing is received.
+ *
+ * The channel and PAN ID come with the job (the head-end's JobConnection.radio): `tune()` sets
+ * them, reconfiguring an attached dongle at once. A dongle that arrives before any tuning is held
+ * unconfigured and attached only when `tune()` says where the mesh runs — a radio on the wrong PAN
+ * would only be heard by nobody. Options `channel`/`panId` tune from the start (bench, lab, tests).
  */
 import type { DongleInfo, ReceivedFrame as SpinelFrame, SpinelDongle, TransmitResult } from './dongle.ts';
 import type { Logger } from '../../src/log/index.ts';
@@ -34,9 +39,16 @@ export interface DongleSource {
   on(event: 'stopped', listener: () => void): unknown;
 }
 
-export interface SpinelMeshRadioOptions {
+/** Channel and PAN ID (the shape of the field engine's RadioTuning). */
+export interface MeshRadioTuning {
   readonly channel: number;
   readonly panId: number;
+}
+
+export interface SpinelMeshRadioOptions {
+  /** Initial tuning (both or neither); otherwise none until `tune()`. */
+  readonly channel?: number;
+  readonly panId?: number;
   /** FCS octets of the PHY: 4 on the 920 MHz SUN PHY (802.15.4-2015 §7.2.10), 2 on O-QPSK. */
   readonly fcsLength?: 2 | 4;
   /**
@@ -61,6 +73,10 @@ const PSDU_BEFORE_ANY_DONGLE = 127;
 export class SpinelMeshRadio {
   readonly fcsLength: 2 | 4;
   private dongle: SpinelDongle | undefined;
+  private dongleInfo: DongleInfo | undefined;
+  /** A dongle that arrived before any tuning: attached by the first `tune()`. */
+  private untuned: { dongle: SpinelDongle; info: DongleInfo; description: string } | undefined;
+  private tuning: MeshRadioTuning | undefined;
   private offFrame: (() => void) | undefined;
   private lastMaxPsdu = PSDU_BEFORE_ANY_DONGLE;
   private eui: bigint | undefined;
@@ -71,6 +87,33 @@ export class SpinelMeshRadio {
 
   constructor(private readonly o: SpinelMeshRadioOptions) {
     this.fcsLength = o.fcsLength ?? 4;
+    if ((o.channel === undefined) !== (o.panId === undefined))
+      throw new RangeError('give both channel and panId, or neither');
+    if (o.channel !== undefined && o.panId !== undefined)
+      this.tuning = { channel: o.channel, panId: o.panId };
+  }
+
+  /** The channel and PAN ID dongles are configured with; undefined before any tuning. */
+  get tuned(): MeshRadioTuning | undefined {
+    return this.tuning;
+  }
+
+  /**
+   * Tunes to `tuning`: reconfigures the attached dongle now (rejects if it refuses, e.g. a channel
+   * it does not support), or attaches the dongle that was waiting for a tuning.
+   */
+  async tune(tuning: MeshRadioTuning): Promise<void> {
+    this.tuning = { channel: tuning.channel, panId: tuning.panId };
+    const dongle = this.dongle;
+    const info = this.dongleInfo;
+    if (dongle !== undefined && info !== undefined) {
+      await dongle.configure({ ...this.tuning, extendedAddress: info.hardwareAddress });
+      return;
+    }
+    const waiting = this.untuned;
+    if (waiting === undefined) return;
+    this.untuned = undefined;
+    await this.attach(waiting.dongle, waiting.info, waiting.description);
   }
 
   get attached(): boolean {
@@ -100,9 +143,14 @@ export class SpinelMeshRadio {
 
   /** Configures `dongle` (channel, PAN ID, its EUI-64) and sends and receives through it. */
   async attach(dongle: SpinelDongle, info: DongleInfo, description: string): Promise<void> {
+    const tuning = this.tuning;
+    if (tuning === undefined) {
+      this.untuned = { dongle, info, description };
+      return;
+    }
     await dongle.configure({
-      channel: this.o.channel,
-      panId: this.o.panId,
+      channel: tuning.channel,
+      panId: tuning.panId,
       extendedAddress: info.hardwareAddress,
     });
     this.detach('replaced');
@@ -111,6 +159,7 @@ export class SpinelMeshRadio {
       this.o.logger?.warn('a different dongle was plugged in: the mesh keeps the first EUI-64');
     this.eui ??= eui;
     this.dongle = dongle;
+    this.dongleInfo = info;
     this.lastMaxPsdu = dongle.maxPsduLength;
     const onFrame = (f: SpinelFrame): void => {
       for (const l of this.frameListeners) l({ psdu: f.psdu, rssiDbm: f.rssi, lqi: f.lqi });
@@ -121,10 +170,12 @@ export class SpinelMeshRadio {
   }
 
   detach(reason: string): void {
+    this.untuned = undefined;
     if (this.dongle === undefined) return;
     this.offFrame?.();
     this.offFrame = undefined;
     this.dongle = undefined;
+    this.dongleInfo = undefined;
     this.announce({ attached: false, reason });
   }
 

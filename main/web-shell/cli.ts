@@ -7,8 +7,9 @@
  *   --port <n>                          listen port on 127.0.0.1 (default: any free port)
  *   --device-id <id>                    this tool's device id (else $FIELDROOT_DEVICE_ID, else
  *                                       fieldroot-<host name>)
- *   --channel <n> --pan-id <n>          radio channel and PAN ID of the mesh (else
- *                                       $FIELDROOT_RADIO_CHANNEL / $FIELDROOT_RADIO_PAN_ID)
+ *   --channel <n> --pan-id <n>          bench/lab only: this radio channel and PAN ID instead
+ *                                       of the job's (else $FIELDROOT_RADIO_CHANNEL /
+ *                                       $FIELDROOT_RADIO_PAN_ID; neither: the job's radio)
  *   --demo                              (else $FIELDROOT_DEMO=1) the demo: keys in an ephemeral
  *                                       in-memory vault; with
  *                                       $FIELDROOT_DEMO_SUPERVISOR ("user:password") the demo

@@ -4,14 +4,20 @@
  * the field engine on the dongle the worker picks (DongleSupervisor + SpinelMeshRadio), and read
  * results / DR through the head-end under the job's access grant.
  *
+ * Radio: the dongle is tuned to the channel and PAN ID the head-end gives with each job
+ * (JobConnection.radio: the PAN the job's meters stayed on). `radio` (flags --channel/--pan-id,
+ * or FIELDROOT_RADIO_CHANNEL and FIELDROOT_RADIO_PAN_ID) overrides it, for bench and lab use only:
+ * a tool in the field must not be set up by hand for a PAN the head-end already knows.
+ *
  * Vault: the OS keychain (KeytarVault) when one answers. Without one, a real enrolment refuses to
  * proceed (the enrolment card says the vault is unavailable); only the demo may keep the demo
  * tool's keys in an ephemeral in-memory vault, and the card says so.
  *
- * The two things a supervisor hands a worker — the grant's verification key and a DR
- * authorisation — have no entry in the app contract yet. With `demoSupervisor` (the demo and the
- * end-to-end tests only) the host fetches them itself with the demo supervisor's session;
- * without it the app asks the head-end and says plainly that the hand-over is missing.
+ * The grant's verification key is handed over by the worker: the approving supervisor reads it
+ * from the console and the worker types it into the app (GrantHandOver). DR authorisations are
+ * looked up by the tool under the grant's access key. With `demoSupervisor` (the demo only) the
+ * host may approve grants itself with the demo supervisor's session, and the app says so on
+ * screen; `demoApprovesGrants: false` (FIELDROOT_DEMO_MANUAL_GRANTS=1) keeps the real hand-over.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -21,12 +27,11 @@ import type { EnrolmentView } from '../../src/contract/app/index.ts';
 import {
   AppEngine,
   FieldJobDriver,
+  GrantHandOver,
   HeadendMeterData,
   VaultEnrolment,
   headendSessions,
   type BuiltFieldJob,
-  type DrAuthorisationSource,
-  type GrantApproval,
   type JobStartRequest,
   type SettingsStore,
 } from '../../src/field/app-engine/index.ts';
@@ -53,13 +58,19 @@ export interface FieldAppOptions {
   readonly deviceId: string;
   /** 'keychain' (the product) or 'ephemeral-demo' (the demo only: keys in memory, gone on exit). */
   readonly vault: 'keychain' | 'ephemeral-demo';
-  readonly radio: { readonly channel: number; readonly panId: number };
+  /** Bench and lab only: this channel and PAN ID instead of the job's (see above). */
+  readonly radio?: { readonly channel: number; readonly panId: number } | undefined;
   readonly settings: SettingsStore;
   readonly logger: Logger;
   /** The ephemeral demo vault to use (tests inspect it afterwards); a fresh one otherwise. */
   readonly demoVault?: MemoryVault;
-  /** Demo and tests: enrol and approve at start-up, approve grants, find DR authorisations. */
+  /** Demo and tests: enrol and approve the tool at start-up, and approve grants (see below). */
   readonly demoSupervisor?: DemoSupervisor;
+  /**
+   * With `demoSupervisor`: whether the demo supervisor also approves the job's grants (default
+   * true). False leaves the grant to a real supervisor and the worker's verification key.
+   */
+  readonly demoApprovesGrants?: boolean;
   /** How often a pending enrolment asks whether it was approved, ms. */
   readonly enrolmentPollMs?: number;
 }
@@ -127,33 +138,22 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
     supervisorToken ??= (await plain.call('signIn', { body: o.demoSupervisor })).token;
     return supervisorToken;
   };
-  const approval: GrantApproval = {
-    async verificationKey({ grantId }) {
-      if (o.demoSupervisor === undefined)
-        throw new Error(
-          'the grant waits for a supervisor, and this app has no field to enter their verification key yet',
-        );
-      const res = await plain.call('approveGrant', { token: await supervisor(), params: { id: grantId } });
-      return res.verificationKey;
-    },
-  };
-  const authorisations: DrAuthorisationSource = {
-    async find(meterId, action) {
-      if (o.demoSupervisor === undefined) return null;
-      const now = Date.now();
-      const { authorisations: list } = await plain.call('consoleDrAuthorisations', {
-        token: await supervisor(),
-        query: {},
-      });
-      const match = list
-        .filter(
-          (a) => a.meterId === meterId && a.action === action && a.usedAtMs === null && a.expiresAtMs > now,
-        )
-        .sort((a, b) => b.issuedAtMs - a.issuedAtMs)[0];
-      return match?.id ?? null;
-    },
-  };
-  const meterData = new HeadendMeterData({ client: forward, approval, authorisations, clock: Date.now });
+  const demoSupervisor = o.demoApprovesGrants === false ? undefined : o.demoSupervisor;
+  const grant = new GrantHandOver(
+    demoSupervisor === undefined
+      ? null
+      : {
+          supervisor: demoSupervisor.username,
+          async fetchKey({ grantId }) {
+            const res = await plain.call('approveGrant', {
+              token: await supervisor(),
+              params: { id: grantId },
+            });
+            return res.verificationKey;
+          },
+        },
+  );
+  const meterData = new HeadendMeterData({ client: forward, approval: grant, clock: Date.now });
 
   const build = async (request: JobStartRequest): Promise<BuiltFieldJob> => {
     if (vault === null) throw new Error('no credential vault: the tool cannot hold its keys');
@@ -161,7 +161,8 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
     const creds = await loadDeviceCredentials(vault, o.deviceId);
     if (client === null || creds === null) throw new Error('this tool is not enrolled yet');
     const log = o.logger.child('field');
-    const radio = new SpinelMeshRadio({ channel: o.radio.channel, panId: o.radio.panId, logger: log });
+    // Untuned until the job names its radio: the engine tunes it before the mesh root starts.
+    const radio = new SpinelMeshRadio({ logger: log });
     const dongles = new DongleSupervisor({ target: { kind: 'path', path: request.donglePath }, logger: log });
     radio.follow(dongles);
     dongles.start();
@@ -176,8 +177,7 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
         caCertificatePem: creds.caCertificatePem,
       },
       radio,
-      channel: o.radio.channel,
-      panId: o.radio.panId,
+      ...(o.radio !== undefined ? { radioOverride: o.radio } : {}),
       logger: log,
     });
     engine.onEvent((e) => {
@@ -210,6 +210,7 @@ export async function buildFieldApp(o: FieldAppOptions): Promise<FieldApp> {
     job: new FieldJobDriver({ client: forward, build, reads: meterData, clock: Date.now }),
     meterData,
     enrolment,
+    grant,
     vault: kind,
   });
 
@@ -265,21 +266,33 @@ export interface FieldAppFlags {
   readonly demo?: boolean | undefined;
 }
 
-/** isolated-area-20's radio (hardware/sim/scenarios): the demo field, used when none is configured. */
-const DEMO_FIELD_RADIO = { channel: 33, panId: 31292 } as const;
-
-function radioNumber(value: string | undefined, name: string, fallback: number): number {
-  const n = value === undefined || value === '' ? fallback : Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff)
-    throw new Error(`${name} must be 0..65535, got ${String(value)}`);
+function radioNumber(value: string, name: string, max: number): number {
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`${name} must be 0..${String(max)} (decimal or 0x hex), got ${value}`);
   return n;
+}
+
+/** The bench/lab radio override: both values or neither (the job's radio then). */
+function radioOverride(
+  channel: string | undefined,
+  panId: string | undefined,
+): { channel: number; panId: number } | undefined {
+  const c = channel === '' ? undefined : channel;
+  const p = panId === '' ? undefined : panId;
+  if (c === undefined && p === undefined) return undefined;
+  if (c === undefined || p === undefined)
+    throw new Error('the radio override needs both a channel and a PAN ID (or neither: the job’s radio)');
+  // 0xffff is the broadcast PAN ID (IEEE 802.15.4-2015 §6.1), never a network's own.
+  return { channel: radioNumber(c, 'channel', 0xff), panId: radioNumber(p, 'PAN ID', 0xfffe) };
 }
 
 /**
  * The app engine for a host: the full tool when a head-end is configured (flags first, then
- * FIELDROOT_HEADEND_URL, FIELDROOT_HEADEND_CA, FIELDROOT_DEVICE_ID, FIELDROOT_RADIO_CHANNEL,
- * FIELDROOT_RADIO_PAN_ID, FIELDROOT_DEMO=1, FIELDROOT_DEMO_SUPERVISOR="user:password"), else an
- * engine that says the head-end is not configured.
+ * FIELDROOT_HEADEND_URL, FIELDROOT_HEADEND_CA, FIELDROOT_DEVICE_ID, FIELDROOT_DEMO=1,
+ * FIELDROOT_DEMO_SUPERVISOR="user:password"; FIELDROOT_RADIO_CHANNEL and FIELDROOT_RADIO_PAN_ID
+ * only to override the job's radio on a bench), else an engine that says the head-end is not
+ * configured.
  */
 export async function startFieldApp(
   flags: FieldAppFlags,
@@ -303,13 +316,14 @@ export async function startFieldApp(
     headendCaPem: readFileSync(headendCa, 'utf8'),
     deviceId: flags.deviceId ?? env.FIELDROOT_DEVICE_ID ?? `fieldroot-${hostname()}`,
     vault: demo ? 'ephemeral-demo' : 'keychain',
-    radio: {
-      channel: radioNumber(flags.channel ?? env.FIELDROOT_RADIO_CHANNEL, 'channel', DEMO_FIELD_RADIO.channel),
-      panId: radioNumber(flags.panId ?? env.FIELDROOT_RADIO_PAN_ID, 'PAN ID', DEMO_FIELD_RADIO.panId),
-    },
+    radio: radioOverride(
+      flags.channel ?? env.FIELDROOT_RADIO_CHANNEL,
+      flags.panId ?? env.FIELDROOT_RADIO_PAN_ID,
+    ),
     settings,
     logger,
     ...(demoSupervisor !== undefined ? { demoSupervisor } : {}),
+    demoApprovesGrants: env.FIELDROOT_DEMO_MANUAL_GRANTS !== '1',
   });
   return { engine: field.engine, field };
 }

@@ -2,6 +2,7 @@
 import type {
   AlertKind,
   CommandErrorCode,
+  GrantKeyError,
   JobStepName,
   Language,
   MeterFilter,
@@ -37,6 +38,7 @@ const en = {
   selected: 'Selected',
   firmware: 'Firmware',
   channel: 'Channel',
+  panId: 'PAN ID',
   rssi: 'RSSI',
   unknownValue: 'unknown',
   startJob: 'Start job',
@@ -61,6 +63,8 @@ const en = {
   linkQuality: 'Link ETX',
   meters: 'Meters',
   search: 'Search meters',
+  searchPlaceholder: 'Meter ID or EUI-64',
+  eui64: 'EUI-64',
   filter: 'Filter',
   filters: {
     all: 'All',
@@ -99,6 +103,32 @@ const en = {
   confirm: 'Confirm',
   cancel: 'Cancel',
   drOutcome: { confirmed: 'Confirmed by the meter', refused: 'Refused', failed: 'Failed' },
+  grantTitle: 'Access to meter data',
+  grantWaiting: 'Waiting for your supervisor',
+  grantQuote: (grantId: string, workOrderId: string) => `Quote grant ${grantId} (work order ${workOrderId}).`,
+  grantInstructions:
+    'Ask your supervisor to approve access in the console and read you the verification key.',
+  verificationKey: 'Verification key',
+  submitKey: 'Submit key',
+  checkingKey: 'Checking the key…',
+  grantApproved: (grantId: string) =>
+    `Access approved (grant ${grantId}): read results come from the head-end.`,
+  grantDemoApproved: (supervisor: string) => `Demo: approved automatically by ${supervisor}`,
+  grantErrors: {
+    malformed:
+      'That is not a verification key: a key is 43 letters, digits, - or _. Check what you typed and submit it again.',
+    'wrong-key':
+      'The head-end did not accept this key. Check it with your supervisor (every character counts) and submit it again.',
+    expired:
+      'That key has expired or was already used, so a new request was sent. Ask your supervisor to approve the grant shown above and read you its new key.',
+    'too-many-attempts':
+      'Too many keys were refused. End the job, start it again and ask your supervisor for a new key.',
+  } satisfies Record<GrantKeyError, string>,
+  drActionWords: { disconnect: 'disconnect', reconnect: 'reconnect', 'load-limit': 'a load limit' },
+  drAuthorisedBy: (supervisor: string, until: string) => `Authorised by ${supervisor} until ${until}`,
+  drLimitAuthorised: (w: number) => `limit ${String(w)} W`,
+  drNotAuthorisedFor: (action: string, meterId: string) =>
+    `Not authorised — ask your supervisor to authorise ${action} for meter ${meterId}`,
   summary: 'Job summary',
   summaryRead: 'Read',
   summaryUnread: 'Unread',
@@ -182,6 +212,7 @@ const ja: Strings = {
   selected: '選択中',
   firmware: 'ファームウェア',
   channel: 'チャネル',
+  panId: 'PAN ID',
   rssi: 'RSSI',
   unknownValue: '不明',
   startJob: '作業開始',
@@ -206,6 +237,8 @@ const ja: Strings = {
   linkQuality: 'リンク ETX',
   meters: 'メーター',
   search: 'メーターを検索',
+  searchPlaceholder: 'メーター ID または EUI-64',
+  eui64: 'EUI-64',
   filter: '絞り込み',
   filters: { all: 'すべて', 'not-joined': '未参加', unread: '未検針', read: '検針済み', failed: '失敗' },
   joinState: {
@@ -237,6 +270,31 @@ const ja: Strings = {
   confirm: '実行',
   cancel: 'キャンセル',
   drOutcome: { confirmed: 'メーターが確認しました', refused: '拒否されました', failed: '失敗しました' },
+  grantTitle: 'メーターデータへのアクセス',
+  grantWaiting: '管理者の承認待ち',
+  grantQuote: (grantId, workOrderId) => `許可 ${grantId}（作業指示 ${workOrderId}）を伝えてください。`,
+  grantInstructions: '管理者にコンソールでアクセスを承認してもらい、確認キーを読み上げてもらってください。',
+  verificationKey: '確認キー',
+  submitKey: 'キーを送信',
+  checkingKey: 'キーを確認しています…',
+  grantApproved: (grantId) =>
+    `アクセスが承認されました（許可 ${grantId}）。検針結果はヘッドエンドから取得します。`,
+  grantDemoApproved: (supervisor) => `デモ：${supervisor} が自動で承認しました`,
+  grantErrors: {
+    malformed:
+      '確認キーではありません。キーは英数字と - _ の 43 文字です。入力を確かめて、もう一度送信してください。',
+    'wrong-key':
+      'ヘッドエンドがこのキーを受け付けませんでした。管理者とキーを確認し（1 文字ずつ）、もう一度送信してください。',
+    expired:
+      'キーの期限が切れたか、使用済みです。新しい申請を送りました。上に表示の許可を承認してもらい、新しいキーを読み上げてもらってください。',
+    'too-many-attempts':
+      '拒否されたキーが多すぎます。作業を終了して再開し、管理者に新しいキーを依頼してください。',
+  },
+  drActionWords: { disconnect: '供給遮断', reconnect: '供給再開', 'load-limit': '負荷制限' },
+  drAuthorisedBy: (supervisor, until) => `${supervisor} が ${until} まで許可`,
+  drLimitAuthorised: (w) => `制限値 ${String(w)} W`,
+  drNotAuthorisedFor: (action, meterId) =>
+    `許可なし — メーター ${meterId} の${action}を許可するよう管理者に依頼してください`,
   summary: '作業のまとめ',
   summaryRead: '検針済み',
   summaryUnread: '未検針',

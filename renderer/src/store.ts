@@ -13,6 +13,7 @@ import {
   type DongleView,
   type DrResultView,
   type EnrolmentView,
+  type GrantView,
   type JobSummaryView,
   type JobView,
   type MeshNodeView,
@@ -37,6 +38,8 @@ export interface AppState {
   job: JobView;
   alerts: AlertView[];
   summary: JobSummaryView | null;
+  /** The job's access grant (never the verification key: that stays in the form until sent). */
+  grant: GrantView;
   settings: Settings;
   unavailable: string[];
   mesh: { version: number; total: number; nodes: MeshNodeView[] };
@@ -68,6 +71,7 @@ export const useApp = create<AppState>(() => ({
   job: idleJob,
   alerts: [],
   summary: null,
+  grant: { state: 'none' },
   settings: DEFAULT_SETTINGS,
   unavailable: [],
   mesh: { version: 0, total: 0, nodes: [] },
@@ -135,6 +139,7 @@ function onEvent(event: AppEvent): void {
         job: s.job,
         alerts: s.alerts,
         summary: s.summary,
+        grant: s.grant,
         settings: s.settings,
         unavailable: s.unavailable,
       });
@@ -157,7 +162,9 @@ function onEvent(event: AppEvent): void {
       if (
         before.metersJoined !== event.job.metersJoined ||
         before.metersRead !== event.job.metersRead ||
-        before.metersTotal !== event.job.metersTotal
+        before.metersTotal !== event.job.metersTotal ||
+        // A row changed without changing the counts (authenticating, hops, link quality).
+        before.meterVersion !== event.job.meterVersion
       )
         refreshMeters();
       return;
@@ -203,6 +210,9 @@ function onEvent(event: AppEvent): void {
       return;
     case 'settings':
       useApp.setState({ settings: event.settings });
+      return;
+    case 'grant':
+      useApp.setState({ grant: event.grant });
       return;
   }
 }

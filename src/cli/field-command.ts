@@ -26,9 +26,6 @@ import { createLogger } from '../log/index.ts';
 import { UsageError, type CliCommand, type CliIo } from './command.ts';
 import { FIELD_HELP, FIELD_SUMMARY } from './field-help.ts';
 
-/** Radio defaults: those of the shipped scenarios (hardware/sim/scenarios). */
-export const DEFAULT_FIELD_CHANNEL = 33;
-export const DEFAULT_FIELD_PAN_ID = 0x7a3c;
 /** The largest PSDU every meter takes (the mesh fragments to it even when the dongle takes more). */
 export const DEFAULT_FIELD_MAX_PSDU = DEFAULT_MESH_MAX_PSDU;
 /** Exit status when the tool was revoked (distinct from 1, "the job could not run"). */
@@ -61,7 +58,8 @@ function parse(argv: string[], options: Record<string, { type: 'string' }>) {
 
 function integer(value: string | undefined, flag: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  // Decimal, or 0x-hex (PAN IDs are usually written in hex).
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > max)
     throw new UsageError(`--${flag} must be 0..${String(max)}, got ${value}`);
   return n;
@@ -88,6 +86,8 @@ export function describeEvent(e: FieldEngineEvent): string | null {
       return e.attached
         ? `dongle: attached ${e.description}`
         : `dongle: detached (${e.reason}); waiting for it`;
+    case 'radio-tuned':
+      return `dongle: tuned to channel ${String(e.channel)}, PAN 0x${e.panId.toString(16).padStart(4, '0')}${e.source === 'override' ? ' (override, not the job’s radio)' : ' (the job’s radio)'}`;
     case 'tool-authenticated':
       return `tool authenticated to ${e.keyServer} with EAP-TLS (network key index ${String(e.keyIndex)})`;
     case 'mesh-started':
@@ -121,8 +121,13 @@ async function runJob(argv: string[], io: CliIo): Promise<number> {
   for (const flag of ['headend', 'user', 'password-file', 'port'])
     if (v[flag] === undefined) throw new UsageError(`--${flag} is required`);
   const baudRate = integer(v.baud, 'baud', DEFAULT_BAUD_RATE, 4_000_000);
-  const channel = integer(v.channel, 'channel', DEFAULT_FIELD_CHANNEL, 0xff);
-  const panId = integer(v['pan-id'], 'pan-id', DEFAULT_FIELD_PAN_ID, 0xfffe);
+  // The job names the radio; --channel/--pan-id override it for bench and lab use only.
+  if ((v.channel === undefined) !== (v['pan-id'] === undefined))
+    throw new UsageError('--channel and --pan-id override the job’s radio together: give both or neither');
+  const radioOverride =
+    v.channel === undefined
+      ? undefined
+      : { channel: integer(v.channel, 'channel', 0, 0xff), panId: integer(v['pan-id'], 'pan-id', 0, 0xfffe) };
   const maxPsdu = integer(v['max-psdu'], 'max-psdu', DEFAULT_FIELD_MAX_PSDU, 2047);
   const vault: CredentialVault = new KeytarVault(keychainService(fieldHome(v.home, process.env)));
   const password = await readPassword(v['password-file']!);
@@ -133,8 +138,7 @@ async function runJob(argv: string[], io: CliIo): Promise<number> {
       password,
       port: v.port!,
       baudRate,
-      channel,
-      panId,
+      ...(radioOverride !== undefined ? { radioOverride } : {}),
       maxPsdu,
       workOrder: v['work-order'],
     },
@@ -149,8 +153,8 @@ export interface FieldJobOptions {
   readonly password: string;
   readonly port: string;
   readonly baudRate: number;
-  readonly channel: number;
-  readonly panId: number;
+  /** Bench and lab use only: this channel and PAN ID instead of the job's. */
+  readonly radioOverride?: { readonly channel: number; readonly panId: number };
   readonly maxPsdu: number;
   readonly workOrder: string | undefined;
 }
@@ -189,7 +193,8 @@ export async function runFieldJob(o: FieldJobOptions, vault: CredentialVault, io
       return err.isRevocation ? EXIT_REVOKED : 1;
     }
     io.out(`tool ${deviceId}, work order ${workOrderId}`);
-    const radio = new SpinelMeshRadio({ channel: o.channel, panId: o.panId, maxPsdu: o.maxPsdu, logger });
+    // Untuned until the job names its radio: the engine tunes it before the mesh root starts.
+    const radio = new SpinelMeshRadio({ maxPsdu: o.maxPsdu, logger });
     radio.follow(supervisor);
     supervisor.start();
     const engine = new FieldEngine({
@@ -199,8 +204,7 @@ export async function runFieldJob(o: FieldJobOptions, vault: CredentialVault, io
       handshakeClock: await PersistedHandshakeClock.open(vault),
       device: creds,
       radio,
-      channel: o.channel,
-      panId: o.panId,
+      ...(o.radioOverride !== undefined ? { radioOverride: o.radioOverride } : {}),
       logger,
     });
     let revoked = false;

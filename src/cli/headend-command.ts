@@ -47,13 +47,19 @@ import type { CliCommand, CliIo } from './command.ts';
 
 /** The API's default port (HTTPS, not the privileged 443, so no root is needed). */
 export const DEFAULT_API_PORT = 8443;
+/**
+ * The radio jobs are given unless `serve` is told otherwise: the isolated area of the demo and the
+ * simulated field (hardware/sim/scenarios/isolated-area-20.json "radio": channel 33, PAN 0x7a3c).
+ */
+export const DEFAULT_JOB_RADIO = { channel: 33, panId: 0x7a3c } as const;
 
 const HELP = [
   'Usage: fieldroot headend import-meters --file <path.csv|path.json> [--data <dir>]',
   '       fieldroot headend rotate-key --reason <text> [--data <dir>]',
   '       fieldroot headend keys-status [--json] [--data <dir>]',
   '       fieldroot headend serve [--pana-port <n>] [--pana-host <addr>] [--gateway-port <n>]',
-  '                                   [--gateway-endpoint <host:port>] [--api-port <n>] [--api-host <addr>] [--data <dir>]',
+  '                                   [--gateway-endpoint <host:port>] [--api-port <n>] [--api-host <addr>]',
+  '                                   [--radio-channel <n>] [--radio-pan-id <n|0xhhhh>] [--data <dir>]',
   '       fieldroot headend revoke-device <device-id> --user <supervisor> [--api <url>] [--data <dir>]',
   '',
   'import-meters  Imports meter credentials, all or nothing. CSV: header "meter_id,eui64,psk_hex";',
@@ -68,7 +74,9 @@ const HELP = [
   `               port ${PANA_UDP_PORT}), the WireGuard gateway (UDP, default ${DEFAULT_GATEWAY_PORT}; tools are told`,
   '               --gateway-endpoint, default 127.0.0.1:<port>) and the HTTPS API with mutual TLS',
   `               (default 127.0.0.1:${DEFAULT_API_PORT}; its certificate from the head-end CA under`,
-  '               <data>/ca). Stops on SIGINT/SIGTERM.',
+  '               <data>/ca). Stops on SIGINT/SIGTERM. Every job is told the channel and PAN ID',
+  `               of the area's meters (default channel ${String(DEFAULT_JOB_RADIO.channel)}, PAN 0x${DEFAULT_JOB_RADIO.panId.toString(16)}, the isolated-area-20`,
+  '               scenario); the tool tunes its dongle to them.',
   'revoke-device  Revokes a tool through the running API as a supervisor (password from',
   '               $FIELDROOT_PASSWORD): certificate refused, gateway peer dropped, PANA session',
   '               ended, network key rotated. Prints how long the head-end took.',
@@ -242,6 +250,8 @@ export interface HeadendServeOptions {
   readonly apiPort?: number;
   readonly apiHost?: string;
   readonly serviceProviderId?: string;
+  /** Channel and PAN ID every job's tool tunes to; default DEFAULT_JOB_RADIO. */
+  readonly radio?: { readonly channel: number; readonly panId: number };
   /** Offline threshold of the gateway (default REJECT_AFTER_TIME). */
   readonly offlineAfterMs?: number;
   readonly logger?: Logger;
@@ -327,6 +337,7 @@ export async function startHeadend(options: HeadendServeOptions): Promise<Runnin
       serviceProviderId: options.serviceProviderId ?? DEFAULT_SERVICE_PROVIDER_ID,
       keyServer: { id: DEFAULT_SERVER_ID, address: keyServerAddress, port: PANA_UDP_PORT },
       amrServer: { id: 'amr.fieldroot', address: serviceAddress(2), port: 3610 },
+      radio: options.radio ?? DEFAULT_JOB_RADIO,
       addresses,
       servicePrefixes: [servicePrefix],
       clock: systemClock,
@@ -401,6 +412,15 @@ function portFlag(value: string | undefined, flag: string, fallback: number): nu
   return port;
 }
 
+/** A whole number in `0..max`, decimal or 0x-hex (PAN IDs are usually written in hex). */
+function radioFlag(value: string | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new UsageError(`--${flag} must be 0..${String(max)} (decimal or 0x hex), got ${value}`);
+  return n;
+}
+
 async function serve(argv: string[], io: CliIo): Promise<number> {
   const values = parse(argv, {
     'pana-port': { type: 'string' },
@@ -410,13 +430,21 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'gateway-endpoint': { type: 'string' },
     'api-port': { type: 'string' },
     'api-host': { type: 'string' },
+    'radio-channel': { type: 'string' },
+    'radio-pan-id': { type: 'string' },
   });
   const dataDir = headendDataDir(values.data);
+  const radio = {
+    channel: radioFlag(values['radio-channel'], 'radio-channel', DEFAULT_JOB_RADIO.channel, 0xff),
+    // 0xffff is the broadcast PAN ID (IEEE 802.15.4-2015 §6.1), never a network's own.
+    panId: radioFlag(values['radio-pan-id'], 'radio-pan-id', DEFAULT_JOB_RADIO.panId, 0xfffe),
+  };
   const running = await startHeadend({
     dataDir,
     panaPort: portFlag(values['pana-port'], 'pana-port', PANA_UDP_PORT),
     gatewayPort: portFlag(values['gateway-port'], 'gateway-port', DEFAULT_GATEWAY_PORT),
     apiPort: portFlag(values['api-port'], 'api-port', DEFAULT_API_PORT),
+    radio,
     ...(values['pana-host'] !== undefined ? { panaHost: values['pana-host'] } : {}),
     ...(values['gateway-host'] !== undefined ? { gatewayHost: values['gateway-host'] } : {}),
     ...(values['gateway-endpoint'] !== undefined ? { gatewayEndpoint: values['gateway-endpoint'] } : {}),
@@ -427,6 +455,9 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   io.out(`  key server: PANA on udp [${pana.address}]:${pana.port}`);
   io.out(`  gateway: WireGuard on udp port ${running.gateway.port}`);
   io.out(`  api: ${running.apiUrl} (CA certificate: ${dataDir}/ca/ca-cert.pem)`);
+  io.out(
+    `  jobs: meters on channel ${String(radio.channel)}, PAN 0x${radio.panId.toString(16).padStart(4, '0')}`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -18,8 +18,6 @@ const OPTIONS: Omit<FieldJobOptions, 'headend'> = {
   password: 'worker-pass-0001',
   port: '/nonexistent/dongle',
   baudRate: 460_800,
-  channel: 33,
-  panId: 0x7a3c,
   maxPsdu: 255,
   workOrder: undefined,
 };
@@ -47,12 +45,22 @@ test('field: --help shows the job and enrolment usage; a missing flag is a usage
         'p',
         '--channel',
         'x',
+        '--pan-id',
+        '0x7a3c',
       ],
       bad.io,
     ),
     2,
   );
   assert.match(bad.err.join('\n'), /--channel must be/);
+  const half = capture();
+  const args = ['field', '--headend', 'https://h', '--user', 'a', '--password-file', '-', '--port', 'p'];
+  assert.equal(await runCli([...args, '--channel', '33'], half.io), 2);
+  assert.match(
+    half.err.join('\n'),
+    /give both or neither/,
+    'a channel override without a PAN ID is refused: the job names the radio',
+  );
 });
 
 test('field: a tool without credentials in its vault is told to enrol', async () => {

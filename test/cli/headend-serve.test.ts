@@ -68,6 +68,8 @@ test('headend serve in its own process; revoke-device cuts a running tool off (t
       'scripts/fieldroot.mjs',
       ...['headend', 'serve', '--data', dir, '--pana-port', '0', '--pana-host', '127.0.0.1'],
       ...['--gateway-port', '0', '--gateway-host', '127.0.0.1', '--api-port', '0'],
+      // The area's meters' radio, handed to every job (hex and decimal both taken).
+      ...['--radio-channel', '38', '--radio-pan-id', '0x0abc'],
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -85,6 +87,7 @@ test('headend serve in its own process; revoke-device cuts a running tool off (t
   });
   const apiUrl = /api: (https:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
   assert.match(out, /gateway: WireGuard on udp port \d+/);
+  assert.match(out, /jobs: meters on channel 38, PAN 0x0abc/);
   const caPem = readFileSync(join(dir, 'ca', 'ca-cert.pem'), 'utf8');
 
   // Enrolment and a job, as the tool does it.
@@ -109,6 +112,7 @@ test('headend serve in its own process; revoke-device cuts a running tool off (t
       windowEndMs: now + 3_600_000,
     },
   });
+  assert.deepEqual(order.meters, [{ meterId: 'M-1', eui64: '0012a1b2c3d4e5f6' }], 'meters with EUI-64s');
   await tool.call('startWorkOrder', { token: workerToken, params: { id: order.id } });
   const session = new JobSession({
     client: tool,
@@ -128,6 +132,7 @@ test('headend serve in its own process; revoke-device cuts a running tool off (t
   });
   t.after(() => session.end());
   const job = await session.start(order.id);
+  assert.deepEqual(job.radio, { channel: 38, panId: 0x0abc }, 'the serve flags reach the job’s connection');
   const gatewayAddress = parseIpv6Address(job.gateway.tunnelAddress);
   const [echo] = await session.link!.ping(gatewayAddress, { count: 1, timeoutMs: 5_000 });
   assert.ok(typeof echo?.rttMs === 'number', 'the tunnel to the separate head-end process carries a ping');
@@ -166,4 +171,20 @@ test('headend serve in its own process; revoke-device cuts a running tool off (t
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, `serve exits cleanly on SIGTERM: ${err}`);
+});
+
+test('headend serve refuses a radio outside what a job can carry, naming the flag', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fieldroot-serve-flags-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [flag, value] of [
+    ['--radio-pan-id', '0xffff'],
+    ['--radio-channel', '256'],
+    ['--radio-channel', 'eleven'],
+  ] as const) {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const code = await runCli(['headend', 'serve', '--data', dir, flag, value], io);
+    assert.equal(code, 2, `${flag} ${value} is a usage error`);
+    assert.match(lines.join('\n'), new RegExp(`${flag} must be`));
+  }
 });

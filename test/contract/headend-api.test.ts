@@ -9,10 +9,12 @@ import {
   DeviceCertificateResponse,
   DeviceId,
   ENDPOINTS,
+  JobRadio,
   OPENAPI_PATH,
   ReadingsQuery,
   routePath,
   SignInRequest,
+  WorkOrderMeter,
 } from '../../src/contract/headend-api/index.ts';
 
 test('every error code has its own status, and the error body carries code, message and request id', () => {
@@ -43,6 +45,20 @@ test('a work order needs at least one meter and integer epoch times', () => {
   assert.deepEqual(empty.error?.issues[0]?.path, ['meterIds']);
   const fractional = AssignWorkOrderRequest.safeParse({ ...base, windowEndMs: 1.5 });
   assert.deepEqual(fractional.error?.issues[0]?.path, ['windowEndMs']);
+});
+
+test('a work order meter carries its EUI-64 as 16 lower-case hex digits', () => {
+  assert.equal(WorkOrderMeter.safeParse({ meterId: 'M-1', eui64: '02fe510000000001' }).success, true);
+  for (const eui64 of ['02FE510000000001', '02:fe:51:00:00:00:00:01', '02fe51', ''])
+    assert.equal(WorkOrderMeter.safeParse({ meterId: 'M-1', eui64 }).success, false, `${eui64} is refused`);
+  assert.equal(WorkOrderMeter.safeParse({ meterId: 'M-1' }).success, false, 'the EUI-64 is required');
+});
+
+test('a job radio is a one-octet channel and a PAN ID other than broadcast', () => {
+  assert.equal(JobRadio.safeParse({ channel: 33, panId: 0x7a3c }).success, true);
+  assert.equal(JobRadio.safeParse({ channel: 33, panId: 0xffff }).success, false, 'broadcast PAN ID');
+  assert.equal(JobRadio.safeParse({ channel: 256, panId: 1 }).success, false, 'channel over one octet');
+  assert.equal(JobRadio.safeParse({ channel: 33 }).success, false, 'the PAN ID is required');
 });
 
 test('device ids are lower-case names that fit a certificate CN', () => {

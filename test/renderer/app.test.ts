@@ -2,14 +2,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { DrResultView, MeterDetailView } from '../../src/contract/app/index.ts';
-import type { MeterData } from '../../src/field/app-engine/index.ts';
-import { meterId, meters, topology } from '../field/app-engine/fixtures/scripted-job.ts';
+import { GrantHandOver, type MeterData, type PendingGrant } from '../../src/field/app-engine/index.ts';
+import { eui, meterId, meters, topology } from '../field/app-engine/fixtures/scripted-job.ts';
 import { startAppUnderTest, WORKER, type AppUnderTest } from './fixtures/app-under-test.ts';
 
 const TIMEOUT = 10_000;
 let app: AppUnderTest;
 let page: Page;
 const drCalls: string[] = [];
+const EXPIRES = Date.parse('2030-01-02T03:04:00Z');
+const grant = new GrantHandOver();
 
 /** Values the head-end would return for a meter, distinct per meter so the UI cannot fake them. */
 const meterData: MeterData = {
@@ -25,6 +27,9 @@ const meterData: MeterData = {
         startMs: 1_700_000_000_000 + i * 1_800_000,
         kWh: 0.1 * (i % 6),
       })),
+      // Meter 3 alone has a supervisor's authorisation, for a disconnect only.
+      drAuthorisations:
+        n === 3 ? [{ action: 'disconnect', loadLimitW: null, issuedBy: 'sato', expiresAtMs: EXPIRES }] : [],
     });
   },
   demandResponse(id, action): Promise<DrResultView> {
@@ -34,7 +39,7 @@ const meterData: MeterData = {
 };
 
 before(async () => {
-  app = await startAppUnderTest({ meterData });
+  app = await startAppUnderTest({ meterData, grant });
   page = app.page;
   page.setDefaultTimeout(TIMEOUT);
 });
@@ -122,12 +127,65 @@ test('choosing the dongle and starting a job shows the steps and "20 of 20 meter
   await page.getByRole('button', { name: `Open meter ${meterId(1)}` }).waitFor();
 });
 
+test('a waiting grant asks for the verification key; a wrong key says what to do and the right one is accepted', async () => {
+  const pending: PendingGrant = { grantId: 'grant-7Qx', workOrderId: 'WO-42' };
+  // What the read results do once the mesh runs: wait for the key the supervisor reads out.
+  const first = grant.verificationKey(pending);
+  const panel = page.getByRole('region', { name: 'Waiting for your supervisor' });
+  await panel.waitFor();
+  const text = await panel.innerText();
+  assert.match(text, /grant-7Qx/, 'the grant id to quote');
+  assert.match(text, /WO-42/, 'the work order to quote');
+  assert.match(
+    text,
+    /Ask your supervisor to approve access in the console and read you the verification key/,
+  );
+  await assertGloveFriendly(page, 'grant waiting');
+
+  const wrong = 'w'.repeat(43);
+  await panel.getByLabel('Verification key').fill(wrong);
+  await panel.getByRole('button', { name: 'Submit key' }).click();
+  assert.equal(await first, wrong, 'the typed key reaches the engine');
+  grant.refused(pending, 'wrong-key');
+  const second = grant.verificationKey({ ...pending, previousError: 'wrong-key' });
+  await panel.getByRole('alert').filter({ hasText: 'The head-end did not accept this key' }).waitFor();
+  assert.match(await panel.getByRole('alert').innerText(), /Check it with your supervisor/);
+
+  const right = 'R'.repeat(43);
+  await panel.getByLabel('Verification key').fill(right);
+  await panel.getByRole('button', { name: 'Submit key' }).click();
+  assert.equal(await second, right, 'the worker may try again');
+  grant.accepted(pending);
+  await page
+    .getByRole('status', { name: 'Access to meter data' })
+    .filter({ hasText: 'Access approved' })
+    .waitFor();
+  await panel.waitFor({ state: 'detached' });
+  const stored = await page.evaluate(
+    `JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie`,
+  );
+  assert.ok(typeof stored === 'string' && !stored.includes(right), 'the key is kept nowhere in the browser');
+});
+
 test('a meter opens with the head-end values; DR asks for confirmation before it is sent', async () => {
   await page.getByRole('button', { name: `Open meter ${meterId(3)}` }).click();
   await page.locator('[data-value="register"]').filter({ hasText: '1003.5' }).waitFor();
   assert.equal(await page.locator('[data-value="power"]').innerText(), '303');
   await page.getByRole('img', { name: /Half-hourly consumption \(kWh\): 48 × 30 min/ }).waitFor();
   await assertGloveFriendly(page, 'job with meter detail');
+  // Per action: who authorised it until when, or what to ask for; a disabled button says why in text.
+  const disconnect = page.getByRole('button', { name: 'Disconnect supply' });
+  assert.equal(await disconnect.isEnabled(), true, 'an authorised action can be chosen');
+  assert.match((await disconnect.getAttribute('aria-describedby')) ?? '', /dr-state-disconnect/);
+  assert.match(await page.locator('#dr-state-disconnect').innerText(), /^✔ Authorised by sato until .+/);
+  const reconnect = page.getByRole('button', { name: 'Reconnect supply' });
+  assert.equal(await reconnect.isDisabled(), true, 'no authorisation, no reconnect');
+  assert.equal(
+    (await page.locator('#dr-state-reconnect').innerText()).replace(/^✖\s*/, ''),
+    `Not authorised — ask your supervisor to authorise reconnect for meter ${meterId(3)}`,
+  );
+  assert.equal(await page.getByRole('button', { name: 'Limit load' }).isDisabled(), true);
+  assert.match(await page.locator('#dr-state-load-limit').innerText(), /authorise a load limit for meter/);
 
   await page.getByRole('button', { name: 'Disconnect supply' }).click();
   const dialog = page.getByRole('alertdialog', { name: 'Confirm demand-response action' });
@@ -198,6 +256,30 @@ test('at 1,000 meters the list stays virtualised and the mesh is drawn whole', a
   await page.getByLabel('Search meters').fill('M0777');
   await page.getByRole('heading', { name: 'Meters (1)' }).waitFor();
   await page.getByRole('button', { name: `Open meter ${meterId(777)}` }).waitFor();
+  await page.getByLabel('Search meters').fill('');
+});
+
+test('a meter row shows its EUI-64 and join state as text, found by EUI-64; the dongle shows the job’s radio', async () => {
+  app.job.o.radio({ channel: 38, panId: 0x0abc });
+  const dongle = page.getByRole('listitem').filter({ hasText: 'Simulated dongle' });
+  await dongle.filter({ hasText: 'Channel: 38' }).filter({ hasText: 'PAN ID: 0x0abc' }).waitFor();
+
+  const [row5] = meters(5, 'authenticating', 'unread', true).slice(4);
+  app.job.o.meters([{ ...row5!, hops: null }]);
+  // Typed as printed on a meter's label, with colons.
+  const printed = eui(5).match(/../g)!.join(':');
+  await page.getByLabel('Search meters').fill(printed);
+  await page.getByRole('heading', { name: 'Meters (1)' }).waitFor();
+  const row = page.getByRole('list', { name: 'Meters' }).getByRole('listitem');
+  await row
+    .filter({ hasText: `EUI-64 ${eui(5)}` })
+    .filter({ hasText: 'Authenticating' })
+    .waitFor();
+  assert.match(await row.innerText(), /Hops: –/, 'no hops before the route is known');
+
+  app.job.o.meters([{ ...row5!, join: 'joined', hops: 2, linkEtx: 1.5 }]);
+  await row.filter({ hasText: 'Joined' }).filter({ hasText: 'Hops: 2' }).waitFor();
+  assert.match(await row.innerText(), /Link ETX 1\.5/, 'the link quality to the tool is shown');
   await page.getByLabel('Search meters').fill('');
 });
 

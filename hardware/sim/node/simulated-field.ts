@@ -60,8 +60,9 @@ export class SimulatedField {
   readonly meters: SimulatedMeter[] = [];
   /** Each meter's UDP 3610 application, by meter id. */
   readonly applications = new Map<string, MeterApplication>();
-  readonly tabletNodeId: NodeId;
-  readonly tabletEui64: bigint;
+  /** The tablet radio in use (`replaceTablet` puts another one in its place). */
+  tabletNodeId: NodeId;
+  tabletEui64: bigint;
   readonly panId: number;
   private readonly byId = new Map<string, SimulatedMeter>();
   private readonly byEui = new Map<bigint, SimulatedMeter>();
@@ -118,6 +119,21 @@ export class SimulatedField {
       this.byId.set(m.id, meter);
       this.byEui.set(eui64, meter);
     }
+  }
+
+  /**
+   * Another tablet (another dongle, `eui64`) arrives where the scenario's tablet stands; the one
+   * in use is switched off (its receiver disabled; whoever drove it must stop transmitting).
+   * Returns the new tablet's node, to attach a radio to.
+   */
+  replaceTablet(eui64: bigint): NodeId {
+    if (this.directory.has(eui64))
+      throw new RangeError(`EUI-64 ${eui64.toString(16)} is already in the field`);
+    this.medium.setReceiverEnabled(this.tabletNodeId, false);
+    this.tabletNodeId = this.medium.addNode(this.o.scenario.tablet.position);
+    this.tabletEui64 = eui64;
+    this.directory.set(eui64, this.tabletNodeId);
+    return this.tabletNodeId;
   }
 
   meter(id: string): SimulatedMeter | undefined {

@@ -20,6 +20,18 @@
  * (the old key is still accepted for the MeshLink's grace period), LinkSync forgets the index's MLE
  * counters when a key is (re)installed under it, and MLE runs again with parent and relay.
  *
+ * Network lost: the tool that rooted the DODAG can leave (a revoked tablet stops at once) and
+ * nothing in RPL tells the nodes below it — their parents keep advertising the old DODAG. A meter
+ * therefore (a) leaves the network when, once reachable, it has had no RPL parent for
+ * `networkLostMs` (RFC 6550 §8.2.2.5 local repair found none), and (b) checks that the root still
+ * answers (ICMPv6 echo to the DODAG ID) when something suggests another network is about — a join
+ * beacon for another mesh prefix, a secured frame under a key index it does not hold — and leaves
+ * when `rootProbeAttempts` echoes go unanswered. Neither fires in a healthy single-tool join. An unauthenticated hint only starts a check,
+ * so a forged beacon cannot make a meter leave a root that answers. Leaving wipes keys, PANA
+ * session and RPL state and scans again at once, with no relay penalty (the analogue of Wi-SUN FAN
+ * 1.1 §6.3.4.6.4's return to join state 1 when the PAN is lost). The key server replaces the old
+ * PANA session when the new one opens (src/headend/keys/key-server.ts).
+ *
  * Power loss wipes everything volatile (keys, PANA session, RPL state, relay); the outgoing MAC and
  * MLE frame counters survive as they would in a real meter's non-volatile memory (802.15.4-2015
  * §9.2.1: a counter must never repeat under one key), so neighbours accept its frames after rejoin.
@@ -112,6 +124,18 @@ export interface MeterTiming {
   retryBackoffMs: number;
   /** How long a relay that failed us is avoided. Default 300 s. */
   avoidRelayMs: number;
+  /**
+   * Once reachable (a DAO acknowledged), without an RPL parent this long, the meter leaves the
+   * network and scans for join beacons again. Default 90 s: several DIS/DIO rounds
+   * and the 2·Imin poisoning hold-down (RFC 6550 §8.2.2.5) of the field profile (Imin 4 s).
+   */
+  networkLostMs: number;
+  /** One root reachability echo waits this long for its reply. Default 10 s. */
+  rootProbeTimeoutMs: number;
+  /** Unanswered echoes to the root before the meter leaves. Default 3. */
+  rootProbeAttempts: number;
+  /** After the root answered, further hints are ignored this long. Default 60 s. */
+  rootProbeHoldoffMs: number;
 }
 
 export const METER_TIMING_DEFAULTS: Readonly<MeterTiming> = Object.freeze({
@@ -120,6 +144,10 @@ export const METER_TIMING_DEFAULTS: Readonly<MeterTiming> = Object.freeze({
   joinAttemptMs: 300_000,
   retryBackoffMs: 30_000,
   avoidRelayMs: 300_000,
+  networkLostMs: 90_000,
+  rootProbeTimeoutMs: 10_000,
+  rootProbeAttempts: 3,
+  rootProbeHoldoffMs: 60_000,
 });
 
 export interface SimulatedMeterOptions {
@@ -182,6 +210,10 @@ export interface MeterCounters {
   sendFailures: number;
   echoReplies: number;
   applicationAnswers: number;
+  /** Root reachability checks started (a hint of another network, a DAO unacknowledged). */
+  rootProbes: number;
+  /** Times the meter left the network it had joined (no parent, root unreachable) to join anew. */
+  networkLost: number;
 }
 
 /** Everything that lives only while the meter has power. */
@@ -203,10 +235,20 @@ interface Volatile {
   joinedAt?: number;
   /** The root acknowledged a DAO since the last detach: the meter is reachable from the root. */
   daoAcked?: boolean;
+  /** The root acknowledged a DAO of ours in this network at least once. */
+  reachedRoot?: boolean;
+  /** Since when the meter, once reachable, has had no RPL parent (undefined while it has one). */
+  lostSince?: number;
+  /** A root reachability check in progress: next echo (or the verdict) at `at`. */
+  probe?: { at: number; left: number; sequence: number };
+  /** The root answered: hints are ignored until then. */
+  probeHoldUntil?: number;
 }
 
 const MESH_HOP_LIMIT = 64;
 const LINK_LOCAL_HOP_LIMIT = 255;
+/** ICMPv6 echo identifier of the meter's root reachability checks. */
+const ROOT_PROBE_IDENTIFIER = 0x5250;
 /** Context 0 before a beacon names the mesh prefix: only link-local traffic flows then. */
 const NO_PREFIX = new Uint8Array(16);
 
@@ -224,6 +266,8 @@ export class SimulatedMeter {
     sendFailures: 0,
     echoReplies: 0,
     applicationAnswers: 0,
+    rootProbes: 0,
+    networkLost: 0,
   };
   /** PANA events (authenticated, failed, network-key without the key…) with their time, for reports. */
   readonly history: { at: number; event: string }[] = [];
@@ -239,6 +283,12 @@ export class SimulatedMeter {
   private readonly nvmFrameCounters = new Map<number, number>();
   private nvmMleFrameCounter = 0;
   private v: Volatile | undefined;
+  /**
+   * The mesh prefix of the network this meter found lost, and until when its join beacons are
+   * ignored: the meters still in it keep inviting joins (they have not noticed yet), and a PANA
+   * set-up through one of them would end only at `joinAttemptMs`.
+   */
+  private lostNetwork: { prefix: Uint8Array; until: number } | undefined;
   private failures = 0;
   private joinCount = 0;
   private relayed = 0;
@@ -255,6 +305,10 @@ export class SimulatedMeter {
     const mac = new RadioMac(options.medium, options.nodeId, options.mac, options.random.fork('mac'));
     this.port = new RadioPort(options.scheduler, options.medium, mac, options.directory);
     this.port.onDatagram = (now, d) => this.onDatagram(now, d);
+    this.port.onDrop = (now, r) => {
+      // A neighbour securing under a key index we do not hold: maybe a new network around us.
+      if (r.reason === 'no-key' && this.v) this.doubtRoot(now, this.v);
+    };
     this.port.powerOff();
     this.wakeup = new Wakeup(options.scheduler, () => this.onWakeup());
   }
@@ -322,6 +376,18 @@ export class SimulatedMeter {
     return 'scanning';
   }
 
+  /**
+   * Copies of the network keys the meter still holds (installed, in force, or within the link's
+   * grace), by index. Simulation only, like `onNetworkKey`: a system test compares them with the
+   * keys a revoked tool saw.
+   */
+  heldNetworkKeys(): { index: number; key: Uint8Array }[] {
+    const v = this.v;
+    if (!v) return [];
+    this.forgetRetiredKeys(v);
+    return [...v.keys].map(([index, key]) => ({ index, key: key.slice() }));
+  }
+
   /** The MeshLink in use (tests read keys and counters from it). */
   get meshLink(): MeshLink | undefined {
     return this.v?.link;
@@ -343,6 +409,8 @@ export class SimulatedMeter {
       v.attemptDeadline,
       v.linkSync?.nextDeadline(),
       v.beaconAt,
+      v.lostSince === undefined ? undefined : v.lostSince + this.timing.networkLostMs,
+      v.probe?.at,
       ...v.rplTimers.map((t) => t.at),
     ];
     let min: number | undefined;
@@ -379,6 +447,15 @@ export class SimulatedMeter {
         for (const t of due) this.handleRpl(now, v, v.rpl.handle(now, { kind: 'timer', id: t.id }));
       }
     }
+    if (this.v !== v) return;
+    if (v.lostSince !== undefined && now >= v.lostSince + this.timing.networkLostMs) {
+      this.leaveNetwork(now, v, `no RPL parent for ${Math.round((now - v.lostSince) / 1000)} s`);
+      return;
+    }
+    if (v.probe && now >= v.probe.at) {
+      this.probeRoot(now, v);
+      if (this.v !== v) return;
+    }
     if (v.beaconAt !== undefined && now >= v.beaconAt) this.sendBeacon(now, v);
     this.rearm();
   }
@@ -406,6 +483,9 @@ export class SimulatedMeter {
   private onBeacon(now: number, v: Volatile, beacon: JoinBeacon, rssi: number, lqi: number): void {
     this.counters.beaconsHeard++;
     if (beacon.panId !== this.o.panId) return;
+    if (v.network && !sameBytes(beacon.meshPrefix, v.network.prefix)) this.doubtRoot(now, v);
+    const lost = this.lostNetwork;
+    if (lost && now < lost.until && sameBytes(beacon.meshPrefix, lost.prefix)) return;
     if (v.pac || v.scanAt !== undefined) return; // not scanning
     v.choice.hear(now, beacon, rssi, lqi);
   }
@@ -445,10 +525,29 @@ export class SimulatedMeter {
     this.counters.joinFailures++;
     this.note(now, `join failed: ${reason}`);
     if (avoidRelay && v.network) v.choice.avoid(v.network.relay, now + this.timing.avoidRelayMs);
-    this.saveCounters(v);
-    this.wipeKeys(v);
     const backoff = this.timing.retryBackoffMs * 2 ** Math.min(this.failures, 4);
     this.failures++;
+    this.resetToScanning(v, now + backoff * (0.5 + 0.5 * this.o.random.uniform()));
+  }
+
+  /**
+   * The network this meter joined is gone (no parent, or its root no longer answers): leave it
+   * and scan for join beacons at once — no back-off and no relay avoided, since nothing failed
+   * on our side and a new tool may already be beaconing.
+   */
+  private leaveNetwork(now: number, v: Volatile, reason: string): void {
+    this.counters.networkLost++;
+    this.note(now, `network lost: ${reason}`);
+    if (v.network)
+      this.lostNetwork = { prefix: v.network.prefix.slice(), until: now + this.timing.avoidRelayMs };
+    this.failures = 0;
+    this.resetToScanning(v, undefined);
+  }
+
+  /** Keys, PANA session, RPL and relay state wiped (counters kept in NVM); scanning from `scanAt`. */
+  private resetToScanning(v: Volatile, scanAt: number | undefined): void {
+    this.saveCounters(v);
+    this.wipeKeys(v);
     Object.assign(v, {
       network: undefined,
       pac: undefined,
@@ -460,7 +559,11 @@ export class SimulatedMeter {
       beaconAt: undefined,
       joinedAt: undefined,
       daoAcked: undefined,
-      scanAt: now + backoff * (0.5 + 0.5 * this.o.random.uniform()),
+      reachedRoot: undefined,
+      lostSince: undefined,
+      probe: undefined,
+      probeHoldUntil: undefined,
+      scanAt,
     });
     v.choice.restart();
     v.link = this.newLink(NO_PREFIX);
@@ -473,6 +576,17 @@ export class SimulatedMeter {
     v.linkSync?.reset();
     for (const k of v.keys.values()) k.fill(0);
     v.keys.clear();
+  }
+
+  /** Our copies of keys the link has retired after their grace are wiped too. */
+  private forgetRetiredKeys(v: Volatile): void {
+    v.link.expire(this.now());
+    const inLink = new Set(v.link.keyInfo().map((k) => k.index));
+    for (const [index, key] of v.keys) {
+      if (inLink.has(index)) continue;
+      key.fill(0);
+      v.keys.delete(index);
+    }
   }
 
   private saveCounters(v: Volatile): void {
@@ -511,6 +625,7 @@ export class SimulatedMeter {
     index: number,
     activation: 'now' | 'next',
   ): void {
+    this.forgetRetiredKeys(v);
     const known = v.keys.get(index);
     const same = known !== undefined && known.length === key.length && known.every((b, i) => b === key[i]);
     if (!same) {
@@ -621,6 +736,10 @@ export class SimulatedMeter {
     v.rplTimers = out.timers;
     for (const s of out.send) this.sendRpl(v, s);
     for (const e of out.events) this.onRplEvent(now, v, e);
+    // Only a meter the root once acknowledged can lose the network; one still looking for its
+    // first parent is joining (and the join's own deadlines apply).
+    if (this.v !== v || !v.rpl || !v.reachedRoot) return;
+    v.lostSince = v.rpl.joined ? undefined : (v.lostSince ?? now);
   }
 
   private onRplEvent(now: number, v: Volatile, e: RplNodeEvent): void {
@@ -638,8 +757,11 @@ export class SimulatedMeter {
         break;
       }
       case 'dao-acked':
+        this.rootAnswered(now, v);
         if (!v.daoAcked) {
           v.daoAcked = true;
+          v.reachedRoot = true;
+          this.lostNetwork = undefined;
           this.joinCount++;
           v.joinedAt ??= now;
           this.note(now, 'DAO acknowledged: reachable');
@@ -653,10 +775,59 @@ export class SimulatedMeter {
         v.daoAcked = false;
         v.relay = undefined;
         v.beaconAt = undefined;
+        v.probe = undefined; // the no-parent rule takes over
         break;
       default:
         break;
     }
+  }
+
+  // ---- is the root still there? -------------------------------------------------------------
+
+  /** A hint that the root may be gone: check with echoes unless a check is running or just passed. */
+  private doubtRoot(now: number, v: Volatile): void {
+    // Only a meter the root has acknowledged can expect echo replies (non-storing: the root routes
+    // down only to nodes whose DAO it took); without a parent the no-parent rule applies instead.
+    if (!v.rpl?.joined || !v.daoAcked || v.probe) return;
+    if (v.probeHoldUntil !== undefined && now < v.probeHoldUntil) return;
+    this.counters.rootProbes++;
+    v.probe = { at: now, left: this.timing.rootProbeAttempts, sequence: 0 };
+    this.rearm();
+  }
+
+  /** The next echo to the DODAG root, or — all unanswered — leave the network. */
+  private probeRoot(now: number, v: Volatile): void {
+    const probe = v.probe!;
+    const root = v.rpl?.currentDio()?.dodagId;
+    if (probe.left === 0 || !root || !v.rpl?.joined || !v.daoAcked) {
+      if (v.rpl?.joined && v.daoAcked) this.leaveNetwork(now, v, 'the DODAG root does not answer');
+      else v.probe = undefined;
+      return;
+    }
+    probe.left--;
+    probe.at = now + this.timing.rootProbeTimeoutMs;
+    this.originate({
+      trafficClass: 0,
+      flowLabel: 0,
+      hopLimit: MESH_HOP_LIMIT,
+      source: this.ownAddressFor(v, root),
+      destination: root.slice(),
+      upper: {
+        kind: 'icmpv6',
+        message: {
+          kind: 'echo-request',
+          identifier: ROOT_PROBE_IDENTIFIER,
+          sequence: probe.sequence++ & 0xffff,
+          data: new Uint8Array(0),
+        },
+      },
+    });
+  }
+
+  private rootAnswered(now: number, v: Volatile): void {
+    if (!v.probe) return;
+    v.probe = undefined;
+    v.probeHoldUntil = now + this.timing.rootProbeHoldoffMs;
   }
 
   private syncWith(now: number, v: Volatile, neighbour: Ipv6Address): void {
@@ -771,6 +942,9 @@ export class SimulatedMeter {
             link: { address: d.link.source, rssi: d.link.rssi, lqi: d.link.lqi },
           }),
         );
+      } else if (m.kind === 'echo-reply' && d.link.secured && m.identifier === ROOT_PROBE_IDENTIFIER) {
+        const root = v.rpl?.currentDio()?.dodagId;
+        if (root && addressesEqual(p.source, root)) this.rootAnswered(now, v);
       } else if (m.kind === 'echo-request' && d.link.secured && !isMulticast(p.destination)) {
         this.counters.echoReplies++;
         this.originate({
@@ -916,6 +1090,10 @@ function dropTotal(drops: ReadonlyMap<string, number>): number {
   let n = 0;
   for (const c of drops.values()) n += c;
   return n;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function hex(eui: bigint): string {

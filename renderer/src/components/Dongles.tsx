@@ -26,6 +26,11 @@ export function Dongles() {
             </span>
             <span>
               {t.firmware}: {d.firmware ?? t.unknownValue} · {t.channel}: {d.channel ?? t.unknownValue} ·{' '}
+              {d.panId !== undefined && d.panId !== null && (
+                <>
+                  {t.panId}: 0x{d.panId.toString(16).padStart(4, '0')} ·{' '}
+                </>
+              )}
               {t.rssi}: {d.rssiDbm === null ? t.unknownValue : `${String(d.rssiDbm)} dBm`}
             </span>
             {d.error !== null && <span className="error">{d.error}</span>}

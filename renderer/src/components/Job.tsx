@@ -61,6 +61,7 @@ export function Job() {
           </li>
         ))}
       </ol>
+      <Grant />
       <div role="status" aria-label={t.jobProgress} className="progress-text">
         <p>{t.metersRead(job.metersRead, job.metersTotal)}</p>
         <p>{t.metersJoined(job.metersJoined, job.metersTotal)}</p>
@@ -94,6 +95,77 @@ export function Job() {
             </ul>
           )}
         </section>
+      )}
+    </section>
+  );
+}
+
+/**
+ * The job's access grant: while it waits, what to quote to the supervisor, what to ask for, and
+ * the field for the verification key they read out. The key lives in this form's state only
+ * until it is sent (never in the store or settings).
+ */
+function Grant() {
+  const t = useStrings();
+  const grant = useApp((s) => s.grant);
+  const [key, setKey] = useState('');
+  const [checking, setChecking] = useState(false);
+  if (grant.state === 'none') return null;
+  if (grant.state === 'approved')
+    return (
+      <p role="status" aria-label={t.grantTitle} className="grant-approved">
+        <span aria-hidden="true">✔ </span>
+        {grant.demoApprovedBy !== null
+          ? t.grantDemoApproved(grant.demoApprovedBy)
+          : t.grantApproved(grant.grantId)}
+      </p>
+    );
+
+  const submit = async () => {
+    setChecking(true);
+    const reply = await request({ type: 'grant.submit-key', verificationKey: key });
+    setChecking(false);
+    if (reply.ok) setKey('');
+  };
+  return (
+    <section aria-labelledby="grant-title" className="grant">
+      <h3 id="grant-title">
+        <span aria-hidden="true">⏳ </span>
+        {t.grantWaiting}
+      </h3>
+      <p>{t.grantQuote(grant.grantId, grant.workOrderId)}</p>
+      <p>{t.grantInstructions}</p>
+      {grant.error !== 'too-many-attempts' && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void submit();
+          }}
+        >
+          <label>
+            {t.verificationKey}
+            <input
+              type="text"
+              name="verification-key"
+              autoComplete="off"
+              autoCapitalize="off"
+              spellCheck={false}
+              value={key}
+              aria-describedby={grant.error !== null ? 'grant-error' : undefined}
+              onChange={(e) => setKey(e.target.value)}
+            />
+          </label>
+          <button type="submit" disabled={checking || key.trim() === ''}>
+            {checking ? t.checkingKey : t.submitKey}
+          </button>
+        </form>
+      )}
+      {grant.error !== null && (
+        <p role="alert" id="grant-error" className="error">
+          <span aria-hidden="true">⚠ </span>
+          {t.grantErrors[grant.error]}
+        </p>
       )}
     </section>
   );

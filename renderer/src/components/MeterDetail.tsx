@@ -1,6 +1,6 @@
 /** One meter's values, fetched from the head-end when opened and dropped when closed. */
 import { useState } from 'react';
-import type { DrAction } from '../../../src/contract/app/index.ts';
+import type { DrAction, DrAuthorisationView } from '../../../src/contract/app/index.ts';
 import { closeMeter, request, useApp } from '../store.ts';
 import { useStrings } from '../use-strings.ts';
 
@@ -12,12 +12,16 @@ export function MeterDetail() {
   const session = useApp((s) => s.session);
   const lastError = useApp((s) => s.lastError);
   const [confirming, setConfirming] = useState<DrAction | null>(null);
-  const [limitW, setLimitW] = useState(3000);
   const [drError, setDrError] = useState<string | null>(null);
   if (open === null) return null;
 
   const mayDr =
     session.state === 'signed-in' && session.mayIssueDemandResponse && detail?.drAuthorised === true;
+  /** The supervisor's authorisation of this action, the longest-lived first; undefined when none. */
+  const authorisation = (action: DrAuthorisationView['action']) =>
+    (detail?.drAuthorisations ?? [])
+      .filter((a) => a.action === action)
+      .sort((a, b) => b.expiresAtMs - a.expiresAtMs)[0];
   const actionName = (a: DrAction) =>
     a.action === 'disconnect'
       ? t.drDisconnect
@@ -29,6 +33,48 @@ export function MeterDetail() {
     setDrError(null);
     const reply = await request({ type: 'dr.execute', meterId: open, action, confirmed: true });
     if (!reply.ok) setDrError(t.errors[reply.code]);
+    // The authorisation is used up now: fetch the meter again so the buttons say so.
+    else void request({ type: 'meter.open', meterId: open });
+  };
+  const drRow = (kind: DrAuthorisationView['action'], label: string) => {
+    const auth = authorisation(kind);
+    const limitW = auth?.loadLimitW ?? null;
+    const action: DrAction | null =
+      auth === undefined
+        ? null
+        : kind === 'load-limit'
+          ? limitW !== null && limitW >= 100 && limitW <= 100_000
+            ? { action: 'load-limit', limitW }
+            : null
+          : { action: kind };
+    const usable = mayDr && action !== null;
+    const id = `dr-state-${kind}`;
+    return (
+      <li key={kind} className="dr-action" data-authorised={usable}>
+        <button
+          type="button"
+          disabled={!usable}
+          aria-describedby={id}
+          onClick={() => action !== null && setConfirming(action)}
+        >
+          {label}
+        </button>
+        <span id={id} className="dr-state">
+          {usable && auth !== undefined ? (
+            <>
+              <span aria-hidden="true">✔ </span>
+              {t.drAuthorisedBy(auth.issuedBy, new Date(auth.expiresAtMs).toLocaleString())}
+              {limitW !== null && ` (${t.drLimitAuthorised(limitW)})`}
+            </>
+          ) : (
+            <>
+              <span aria-hidden="true">✖ </span>
+              {mayDr ? t.drNotAuthorisedFor(t.drActionWords[kind], open) : t.drNotAuthorised}
+            </>
+          )}
+        </span>
+      </li>
+    );
   };
 
   return (
@@ -59,34 +105,11 @@ export function MeterDetail() {
       )}
       <section aria-labelledby="dr-title">
         <h3 id="dr-title">{t.dr}</h3>
-        {!mayDr && <p>{t.drNotAuthorised}</p>}
-        <div className="row">
-          <button type="button" disabled={!mayDr} onClick={() => setConfirming({ action: 'disconnect' })}>
-            {t.drDisconnect}
-          </button>
-          <button type="button" disabled={!mayDr} onClick={() => setConfirming({ action: 'reconnect' })}>
-            {t.drReconnect}
-          </button>
-          <label>
-            {t.drLimitW}
-            <input
-              type="number"
-              min={100}
-              max={100000}
-              step={100}
-              value={limitW}
-              disabled={!mayDr}
-              onChange={(e) => setLimitW(Number(e.target.value))}
-            />
-          </label>
-          <button
-            type="button"
-            disabled={!mayDr || !(limitW >= 100 && limitW <= 100_000)}
-            onClick={() => setConfirming({ action: 'load-limit', limitW: Math.round(limitW) })}
-          >
-            {t.drLoadLimit}
-          </button>
-        </div>
+        <ul className="dr-actions">
+          {drRow('disconnect', t.drDisconnect)}
+          {drRow('reconnect', t.drReconnect)}
+          {drRow('load-limit', t.drLoadLimit)}
+        </ul>
         {confirming !== null && (
           <div role="alertdialog" aria-modal="true" aria-labelledby="dr-confirm-title" className="confirm">
             <h4 id="dr-confirm-title">{t.drConfirmTitle}</h4>

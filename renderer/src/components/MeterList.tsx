@@ -49,6 +49,7 @@ export function MeterList() {
           <input
             type="search"
             value={query.search}
+            placeholder={t.searchPlaceholder}
             maxLength={64}
             onChange={(e) => setQuery({ search: e.target.value })}
           />
@@ -95,11 +96,21 @@ export function MeterList() {
                     aria-label={t.openMeter(m.meterId)}
                   >
                     {m.meterId}
+                    {/* Second line of the first cell: the row keeps its columns (app.css). */}
+                    <span data-value="eui64" style={{ display: 'block', fontSize: '0.8em' }}>
+                      {t.eui64} {m.eui64 ?? t.unknownValue}
+                    </span>
                   </button>
-                  <span>{t.joinState[m.join]}</span>
-                  <span>{t.readState[m.read]}</span>
-                  <span>
+                  <span data-value="join">{t.joinState[m.join]}</span>
+                  <span data-value="read">{t.readState[m.read]}</span>
+                  <span data-value="hops">
                     {t.hops}: {m.hops ?? '–'}
+                    {m.linkEtx !== undefined && m.linkEtx !== null && (
+                      <>
+                        {' · '}
+                        {t.linkQuality} {m.linkEtx.toFixed(1)}
+                      </>
+                    )}
                   </span>
                 </div>
               );

@@ -14,7 +14,10 @@
  *   job.ping(meterId)               // ICMPv6 echo from the head-end host through the gateway
  *   await job.revoke()              // supervisor revokes the tool's device
  *   job.stopped                     // { atMs, reason } once the tool has wiped and stopped
- *   await job.close()
+ *   const b = await job.replaceTool({ deviceId: 'tablet-0002' })  // a second tablet where the first stood:
+ *   await b.connect()               //   own enrolment, job (tunnel address, mesh /64), tunnel, EAP-TLS, new root
+ *   await job.retryRevokedTunnel()  // a stolen tablet ignoring its revocation keeps handshaking
+ *   await job.close()               // closes the whole site (every tool, gateway, system)
  *
  * The EAP-TLS engines run on Node's TLS over in-memory streams, which settle on event-loop turns,
  * not on the virtual clock: `connect()` advances the clock one due event at a time and lets the
@@ -28,7 +31,7 @@ import {
   NorthboundDatagramPort,
   type ToolPanaSession,
 } from '../../field/tool-auth/index.ts';
-import { VpnClient } from '../../field/vpn/index.ts';
+import { VpnClient, type VpnClientOptions } from '../../field/vpn/index.ts';
 import { CertificateAuthority, EnrolmentService, memoryCaStore } from '../../headend/ca/index.ts';
 import { WireguardGateway } from '../../headend/gateway/index.ts';
 import {
@@ -38,8 +41,9 @@ import {
   type JobConnectionView,
   type RevocationOutcome,
 } from '../../headend/jobs/index.ts';
+import type { MeshRoot } from '../../field/mesh/index.ts';
 import { createLogger, SecretBytes, type Logger } from '../../log/index.ts';
-import { createNodeProvider } from '../../stack/crypto/index.ts';
+import { createNodeProvider, type CryptoProvider } from '../../stack/crypto/index.ts';
 import {
   decodePacket,
   encodePacket,
@@ -108,11 +112,15 @@ export interface VirtualJob {
   readonly connection: JobConnectionView;
   readonly ca: CertificateAuthority;
   readonly deviceId: string;
+  /** The tablet's UDP endpoint on the simulated Internet. */
+  readonly udpEndpoint: string;
   /** Keys the tool's PANA session handed to the mesh root, in order. */
   readonly toolKeys: readonly ToolKeyEvent[];
+  /** Shared by every tool of the site (the gateway carries them all). */
   readonly panaThroughTunnel: PanaTunnelCounts;
+  /** Echo replies from meters to the head-end pinger (every tool's). */
   readonly echoReplies: readonly EchoReply[];
-  /** UDP datagrams on the simulated path, both ways. */
+  /** UDP datagrams between this tablet's endpoint and the gateway, both ways. */
   readonly datagrams: { toGateway: number; toTablet: number };
   readonly session: ToolPanaSession | undefined;
   /** Set once the tool has wiped its keys and stopped, with why. */
@@ -120,7 +128,100 @@ export interface VirtualJob {
   connect(o?: { limitMs?: number }): Promise<{ tunnelUpAtMs: number; authenticatedAtMs: number }>;
   ping(meterId: string, sequence?: number): void;
   revoke(actor?: string): Promise<RevocationOutcome>;
+  /**
+   * A second tablet comes to the same place (after a revocation, say): its own enrolment and
+   * certificate, a new job (tunnel address, mesh /64, gateway peer), its own WireGuard client on
+   * its own UDP endpoint and, in place of this tablet's mesh root, a new MeshRoot on a new radio
+   * where the tablet stands. `connect()` on the result runs the tunnel and EAP-TLS and then starts
+   * the new root. Closing either job closes the whole site.
+   */
+  replaceTool(o: { deviceId: string }): Promise<VirtualJob>;
+  /**
+   * A stolen tablet that ignores its revocation: a fresh WireGuard client with this tool's key
+   * keeps initiating handshakes from the tablet's endpoint (stopped by `close()`).
+   */
+  retryRevokedTunnel(): Promise<VpnClient>;
   close(): Promise<void>;
+}
+
+/** Everything the tools of one virtual site share: clock, head-end, medium, UDP path. */
+interface Site {
+  readonly system: VirtualSystem;
+  readonly scheduler: VirtualScheduler;
+  readonly gateway: WireguardGateway;
+  readonly jobs: JobProvisioner;
+  readonly ca: CertificateAuthority;
+  readonly enrolments: EnrolmentService;
+  readonly revocation: DeviceRevocation;
+  readonly udp: VirtualUdpPath;
+  readonly counts: PanaTunnelCounts;
+  readonly echoReplies: EchoReply[];
+  readonly crypto: CryptoProvider;
+  readonly random: Random;
+  readonly bytesFrom: (rng: Random) => (n: number) => Uint8Array;
+  readonly timers: VpnClientOptions['timers'];
+  readonly wallClock: () => number;
+  readonly logger: Logger;
+  readonly tools: VirtualJobImpl[];
+  readonly extraClients: VpnClient[];
+  closing: Promise<void> | undefined;
+  unroutePinger: (() => void) | undefined;
+}
+
+/** One tablet's job: gateway peer, WireGuard client on its endpoint. */
+interface ToolJob {
+  readonly connection: JobConnectionView;
+  readonly vpn: VpnClient;
+  readonly tunnelAddress: Ipv6Address;
+  readonly endpoint: string;
+  /** Simulation only: the tool's WireGuard key again, for `retryRevokedTunnel`. */
+  readonly wireguardKey: () => Uint8Array;
+}
+
+function startToolJob(
+  s: Pick<
+    Site,
+    'jobs' | 'gateway' | 'udp' | 'crypto' | 'random' | 'bytesFrom' | 'timers' | 'scheduler' | 'wallClock'
+  >,
+  deviceId: string,
+  endpoint: string,
+  label: string,
+): ToolJob {
+  const wireguardKey = () => s.bytesFrom(s.random.fork(`tool-wg-key${label}`))(32);
+  const wgPrivate = wireguardKey();
+  const connection = s.jobs.start({
+    workOrderId: `wo-virtual${label}`,
+    deviceId,
+    workerId: 'worker-1',
+    publicKey: s.crypto.x25519PublicKey(wgPrivate),
+  });
+  const tunnelAddress = parseIpv6Address(connection.tunnelAddress);
+  const vpn = new VpnClient({
+    privateKey: new SecretBytes(wgPrivate, 'WireGuard private key'),
+    tunnelAddress,
+    gateway: {
+      publicKey: s.gateway.publicKey,
+      endpoint: connection.gateway.endpoint,
+      allowedIps: connection.allowedIps.map((p) => parseIpPrefix(p)),
+    },
+    crypto: s.crypto,
+    random: s.bytesFrom(s.random.fork(`tool-wg${label}`)),
+    clock: { now: () => s.scheduler.now(), wallClock: s.wallClock },
+    datagrams: s.udp.tablet(endpoint),
+    timers: s.timers,
+  });
+  wgPrivate.fill(0);
+  return { connection, vpn, tunnelAddress, endpoint, wireguardKey };
+}
+
+async function enrolTool(
+  enrolments: EnrolmentService,
+  deviceId: string,
+): Promise<{ certificate: string; privateKey: SecretBytes }> {
+  const deviceKey = await createDeviceKey(deviceId);
+  await enrolments.enrol(deviceId, deviceKey.csrPem, 'virtual-job');
+  const issued = await enrolments.approve('supervisor-1', deviceId);
+  return { certificate: issued.certificatePem, privateKey: deviceKey.pkcs8 };
 }
 
 export async function buildVirtualJob(o: VirtualJobOptions): Promise<VirtualJob> {
@@ -166,45 +267,27 @@ export async function buildVirtualJob(o: VirtualJobOptions): Promise<VirtualJob>
     serviceProviderId: 'virtual-sp',
     keyServer: { id: 'key-server', address: VIRTUAL_PAA_ADDRESS, port: PANA_UDP_PORT },
     amrServer: { id: 'amr-server', address: VIRTUAL_HEADEND_ADDRESS, port: 3610 },
+    radio: { channel: o.scenario.radio.channel, panId: o.scenario.radio.panId },
     addresses: plan,
     servicePrefixes: [parseIpPrefix(HEADEND_SERVICES_PREFIX)],
     clock: wallClock,
     random: bytesFrom(random.fork('jobs')),
   });
 
-  // --- the tool: device key + enrolment, WireGuard key, job ------------------------------------
-  const deviceKey = await createDeviceKey(deviceId);
-  const wgPrivate = bytesFrom(random.fork('tool-wg-key'))(32);
-  const connection = jobs.start({
-    workOrderId: 'wo-virtual',
+  // --- the tool: WireGuard key, job ----------------------------------------------------------
+  const first = startToolJob(
+    { jobs, gateway, udp, crypto, random, bytesFrom, timers, scheduler, wallClock },
     deviceId,
-    workerId: 'worker-1',
-    publicKey: crypto.x25519PublicKey(wgPrivate),
-  });
-  const tunnelAddress = parseIpv6Address(connection.tunnelAddress);
-  const vpn = new VpnClient({
-    privateKey: new SecretBytes(wgPrivate, 'WireGuard private key'),
-    tunnelAddress,
-    gateway: {
-      publicKey: gateway.publicKey,
-      endpoint: connection.gateway.endpoint,
-      allowedIps: connection.allowedIps.map((p) => parseIpPrefix(p)),
-    },
-    crypto,
-    random: bytesFrom(random.fork('tool-wg')),
-    clock: { now: () => scheduler.now(), wallClock },
-    datagrams: udp.tabletEnd,
-    timers,
-  });
-  wgPrivate.fill(0);
-
+    VIRTUAL_TABLET_ENDPOINT,
+    '',
+  );
   const counts: PanaTunnelCounts = { relayToKeyServer: 0, relayToTool: 0, toolSession: 0 };
-  const tunnel: VirtualTunnel = { northbound: vpn, gateway: countingPort(gateway, counts) };
+  const tunnel: VirtualTunnel = { northbound: first.vpn, gateway: countingPort(gateway, counts) };
   const system = await buildVirtualSystem({
     ...o,
     scheduler,
     tunnel,
-    meshPrefix: connection.meshPrefix.replace(/\/64$/, ''),
+    meshPrefix: first.connection.meshPrefix.replace(/\/64$/, ''),
     toolAuthentication: {
       certificate: keyServerCert.certificatePem,
       privateKey: keyServerCert.privateKeyPem,
@@ -219,26 +302,41 @@ export async function buildVirtualJob(o: VirtualJobOptions): Promise<VirtualJob>
       audit: system.store.repositories.audit,
       clock: wallClock,
     });
-    await enrolments.enrol(deviceId, deviceKey.csrPem, 'virtual-job');
-    const issued = await enrolments.approve('supervisor-1', deviceId);
-    const revocation = new DeviceRevocation({ enrolments, jobs, keyServer: system.keyServer });
-    return new VirtualJobImpl(
+    const credentials = await enrolTool(enrolments, deviceId);
+    const site: Site = {
       system,
       scheduler,
       gateway,
-      vpn,
       jobs,
-      connection,
       ca,
-      deviceId,
-      counts,
+      enrolments,
+      revocation: new DeviceRevocation({ enrolments, jobs, keyServer: system.keyServer }),
       udp,
-      revocation,
-      { certificate: issued.certificatePem, privateKey: deviceKey.pkcs8 },
-      random.fork('tool-pana'),
+      counts,
+      echoReplies: [],
+      crypto,
+      random,
       bytesFrom,
-      tunnelAddress,
-      o.toolLogger ?? createLogger('field.tool-auth', { level: 'error' }),
+      timers,
+      wallClock,
+      logger: o.toolLogger ?? createLogger('field.tool-auth', { level: 'error' }),
+      tools: [],
+      extraClients: [],
+      closing: undefined,
+      unroutePinger: undefined,
+    };
+    const pinger = parseIpv6Address(VIRTUAL_PINGER_ADDRESS);
+    site.unroutePinger = gateway.addRoute({ family: 6, address: pinger, length: 128 }, (packet) =>
+      onPingerPacket(site, packet),
+    );
+    return new VirtualJobImpl(
+      site,
+      deviceId,
+      first,
+      credentials,
+      system.root,
+      random.fork('tool-pana'),
+      false,
     );
   } catch (err) {
     await system.close();
@@ -248,53 +346,74 @@ export async function buildVirtualJob(o: VirtualJobOptions): Promise<VirtualJob>
 
 class VirtualJobImpl implements VirtualJob {
   readonly toolKeys: ToolKeyEvent[] = [];
-  readonly echoReplies: EchoReply[] = [];
   session: ToolPanaSession | undefined;
   stopped: { atMs: number; reason: string } | undefined;
   private readonly pinger = parseIpv6Address(VIRTUAL_PINGER_ADDRESS);
-  private unroutePinger: (() => void) | undefined;
-  private closed = false;
+  private replacements = 0;
 
   constructor(
-    readonly system: VirtualSystem,
-    readonly scheduler: VirtualScheduler,
-    readonly gateway: WireguardGateway,
-    readonly vpn: VpnClient,
-    readonly jobs: JobProvisioner,
-    readonly connection: JobConnectionView,
-    readonly ca: CertificateAuthority,
+    private readonly site: Site,
     readonly deviceId: string,
-    readonly panaThroughTunnel: PanaTunnelCounts,
-    private readonly udp: VirtualUdpPath,
-    private readonly revocation: DeviceRevocation,
+    private readonly job: ToolJob,
     private readonly credentials: { certificate: string; privateKey: SecretBytes },
+    /** This tablet's mesh root (the system's root until another tablet replaces it). */
+    private readonly root: MeshRoot,
     private readonly random: Random,
-    private readonly bytesFrom: (rng: Random) => (n: number) => Uint8Array,
-    private readonly tunnelAddress: Ipv6Address,
-    private readonly logger: Logger,
+    /** A replacement starts its root once it holds a key (the site's meters are already on). */
+    private readonly replacement: boolean,
   ) {
-    this.unroutePinger = gateway.addRoute({ family: 6, address: this.pinger, length: 128 }, (packet) =>
-      this.onPingerPacket(packet),
-    );
+    site.tools.push(this);
     // The tunnel refused for good (the gateway no longer answers): the job is over.
-    vpn.on('down', (reason) => {
+    job.vpn.on('down', (reason) => {
       if (reason === 'peer-unreachable' || reason === 'session-expired') this.stop(`tunnel ${reason}`);
     });
   }
 
+  get system(): VirtualSystem {
+    return this.site.system;
+  }
+  get scheduler(): VirtualScheduler {
+    return this.site.scheduler;
+  }
+  get gateway(): WireguardGateway {
+    return this.site.gateway;
+  }
+  get jobs(): JobProvisioner {
+    return this.site.jobs;
+  }
+  get ca(): CertificateAuthority {
+    return this.site.ca;
+  }
+  get vpn(): VpnClient {
+    return this.job.vpn;
+  }
+  get connection(): JobConnectionView {
+    return this.job.connection;
+  }
+  get udpEndpoint(): string {
+    return this.job.endpoint;
+  }
+  get panaThroughTunnel(): PanaTunnelCounts {
+    return this.site.counts;
+  }
+  get echoReplies(): readonly EchoReply[] {
+    return this.site.echoReplies;
+  }
+
   get datagrams(): { toGateway: number; toTablet: number } {
-    return { toGateway: this.udp.toGateway, toTablet: this.udp.toTablet };
+    return this.site.udp.countsOf(this.job.endpoint);
   }
 
   async connect(o: { limitMs?: number } = {}): Promise<{ tunnelUpAtMs: number; authenticatedAtMs: number }> {
     const limit = this.scheduler.now() + (o.limitMs ?? 60_000);
-    await this.vpn.start();
-    await this.pump(() => this.vpn.state === 'up', limit);
-    if (this.vpn.state !== 'up') throw new Error('the WireGuard handshake did not complete');
+    const vpn = this.job.vpn;
+    await vpn.start();
+    await this.pump(() => vpn.state === 'up', limit);
+    if (vpn.state !== 'up') throw new Error('the WireGuard handshake did not complete');
     const tunnelUpAtMs = this.scheduler.now();
     const link = new NorthboundDatagramPort({
-      link: this.vpn,
-      toolAddress: this.tunnelAddress,
+      link: vpn,
+      toolAddress: this.job.tunnelAddress,
       keyServerAddress: parseIpv6Address(VIRTUAL_PAA_ADDRESS),
     });
     // Only in memory: the PEM is rebuilt from the device key for the TLS engine and dropped.
@@ -313,9 +432,9 @@ class VirtualJobImpl implements VirtualJob {
         setTimeout: (fn, ms) => this.scheduler.scheduleAfter(ms, fn),
         clearTimeout: (h) => void this.scheduler.cancel(h as Parameters<VirtualScheduler['cancel']>[0]),
       },
-      random: this.bytesFrom(this.random),
+      random: this.site.bytesFrom(this.random),
       crypto: this.system.crypto,
-      logger: this.logger,
+      logger: this.site.logger,
     }).then(
       (value) => (outcome = { ok: true, value }),
       (error: unknown) => (outcome = { ok: false, error }),
@@ -334,6 +453,7 @@ class VirtualJobImpl implements VirtualJob {
     this.install(keyIndex, networkKey, 'now');
     session.on('network-key', (e) => this.install(e.keyIndex, e.key, e.activation));
     session.on('terminated', ({ reason }) => this.stop(`PANA session terminated: ${reason}`));
+    if (this.replacement) this.root.start();
     return { tunnelUpAtMs, authenticatedAtMs: this.scheduler.now() };
   }
 
@@ -354,23 +474,70 @@ class VirtualJobImpl implements VirtualJob {
   }
 
   revoke(actor = 'supervisor-1'): Promise<RevocationOutcome> {
-    return this.revocation.revoke(this.deviceId, actor);
+    return this.site.revocation.revoke(this.deviceId, actor);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.unroutePinger?.();
+  async replaceTool(o: { deviceId: string }): Promise<VirtualJob> {
+    if (this.site.closing) throw new Error('the virtual job is closed');
+    const n = this.site.tools.length;
+    const endpoint = `[2001:db8:aaaa::${(n + 2).toString(16)}]:40000`;
+    const job = startToolJob(this.site, o.deviceId, endpoint, `:${o.deviceId}`);
+    const credentials = await enrolTool(this.site.enrolments, o.deviceId);
+    // Another dongle: an EUI-64 of its own (locally administered, RFC 7042 §2.1), never a meter's.
+    const eui64 = 0x0212_3400_0000_0000n + BigInt(n + 1 + this.replacements++);
+    const root = this.system.replaceRoot({
+      eui64,
+      northbound: job.vpn,
+      meshPrefix: job.connection.meshPrefix.replace(/\/64$/, ''),
+    });
+    return new VirtualJobImpl(
+      this.site,
+      o.deviceId,
+      job,
+      credentials,
+      root,
+      this.site.random.fork(`tool-pana:${o.deviceId}`),
+      true,
+    );
+  }
+
+  async retryRevokedTunnel(): Promise<VpnClient> {
+    const key = this.job.wireguardKey();
+    const client = new VpnClient({
+      privateKey: new SecretBytes(key, 'WireGuard private key'),
+      tunnelAddress: this.job.tunnelAddress,
+      gateway: {
+        publicKey: this.gateway.publicKey,
+        endpoint: this.job.connection.gateway.endpoint,
+        allowedIps: this.job.connection.allowedIps.map((p) => parseIpPrefix(p)),
+      },
+      crypto: this.site.crypto,
+      random: this.site.bytesFrom(this.site.random.fork(`revoked-retry:${this.deviceId}`)),
+      clock: { now: () => this.scheduler.now(), wallClock: this.site.wallClock },
+      datagrams: this.site.udp.tablet(this.job.endpoint),
+      timers: this.site.timers,
+    });
+    key.fill(0);
+    this.site.extraClients.push(client);
+    await client.start();
+    return client;
+  }
+
+  close(): Promise<void> {
+    this.site.closing ??= closeSite(this.site);
+    return this.site.closing;
+  }
+
+  /** Ends this tool's part of the site (called for each tool when the site closes). */
+  async closeTool(): Promise<void> {
     this.session?.close('job closed');
     this.credentials.privateKey.wipe();
-    await this.vpn.stop();
-    await this.gateway.stop();
-    await this.system.close();
+    await this.job.vpn.stop();
   }
 
   private install(keyIndex: number, key: SecretBytes, activation: 'now' | 'next'): void {
     if (this.stopped) return;
-    const root = this.system.root;
+    const root = this.root;
     this.toolKeys.push({ atMs: this.scheduler.now(), keyIndex, activation, key: key.expose().slice() });
     if (!root.keyInfo().some((k) => k.index === keyIndex)) root.installNetworkKey(keyIndex, key.expose());
     if (activation === 'now') root.activateKey(keyIndex);
@@ -378,12 +545,12 @@ class VirtualJobImpl implements VirtualJob {
 
   /** The tool learnt it is cut off: every key in memory wiped, the mesh root stopped. */
   private stop(reason: string): void {
-    if (this.stopped || this.closed) return;
+    if (this.stopped || this.site.closing) return;
     this.stopped = { atMs: this.scheduler.now(), reason };
-    this.system.root.wipe();
+    this.root.wipe();
     this.session?.close(reason);
     this.credentials.privateKey.wipe();
-    void this.vpn.stop();
+    void this.job.vpn.stop();
   }
 
   /** Runs the clock one due event at a time, letting TLS (event-loop work) settle in between. */
@@ -401,19 +568,27 @@ class VirtualJobImpl implements VirtualJob {
       this.scheduler.runUntil(due);
     }
   }
+}
 
-  private onPingerPacket(packet: Uint8Array): void {
-    try {
-      const p = decodePacket(packet);
-      if (p.upper.kind === 'icmpv6' && p.upper.message.kind === 'echo-reply')
-        this.echoReplies.push({
-          atMs: this.scheduler.now(),
-          from: formatIpv6Address(p.source),
-          sequence: p.upper.message.sequence,
-        });
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-    }
+async function closeSite(site: Site): Promise<void> {
+  site.unroutePinger?.();
+  for (const tool of site.tools) await tool.closeTool();
+  for (const c of site.extraClients) await c.stop();
+  await site.gateway.stop();
+  await site.system.close();
+}
+
+function onPingerPacket(site: Site, packet: Uint8Array): void {
+  try {
+    const p = decodePacket(packet);
+    if (p.upper.kind === 'icmpv6' && p.upper.message.kind === 'echo-reply')
+      site.echoReplies.push({
+        atMs: site.scheduler.now(),
+        from: formatIpv6Address(p.source),
+        sequence: p.upper.message.sequence,
+      });
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
   }
 }
 
@@ -452,14 +627,14 @@ function countPana(packet: Uint8Array, counts: PanaTunnelCounts, direction: 'up'
   else counts.relayToTool++;
 }
 
-/** The Internet between the tablet and the gateway: two endpoints, a fixed one-way delay. */
+/** The Internet between the tablets and the gateway: a fixed one-way delay, one endpoint per tablet. */
 class VirtualUdpPath {
-  toGateway = 0;
-  toTablet = 0;
   private gatewayListener: ((bytes: Uint8Array, from: string) => void) | undefined;
-  private tabletListener: ((bytes: Uint8Array, from: string) => void) | undefined;
+  private readonly tablets = new Map<
+    string,
+    { listener: ((bytes: Uint8Array, from: string) => void) | undefined; toGateway: number; toTablet: number }
+  >();
   readonly gatewayEnd;
-  readonly tabletEnd;
 
   constructor(
     private readonly scheduler: VirtualScheduler,
@@ -467,27 +642,39 @@ class VirtualUdpPath {
   ) {
     this.gatewayEnd = {
       send: (bytes: Uint8Array, to: string) => {
-        if (to !== VIRTUAL_TABLET_ENDPOINT) return; // nobody else on this Internet
-        this.toTablet++;
+        const tablet = this.tablets.get(to);
+        if (!tablet) return; // nobody else on this Internet
+        tablet.toTablet++;
         const copy = bytes.slice();
-        this.scheduler.scheduleAfter(this.latencyMs, () =>
-          this.tabletListener?.(copy, VIRTUAL_GATEWAY_ENDPOINT),
-        );
+        this.scheduler.scheduleAfter(this.latencyMs, () => tablet.listener?.(copy, VIRTUAL_GATEWAY_ENDPOINT));
       },
       onMessage: (l: (bytes: Uint8Array, from: string) => void) => void (this.gatewayListener = l),
       close: () => void (this.gatewayListener = undefined),
     };
-    this.tabletEnd = {
+  }
+
+  /** A tablet's socket at `endpoint` (the one in use there is replaced by a new listener). */
+  tablet(endpoint: string) {
+    let t = this.tablets.get(endpoint);
+    if (!t) {
+      t = { listener: undefined, toGateway: 0, toTablet: 0 };
+      this.tablets.set(endpoint, t);
+    }
+    const tablet = t;
+    return {
       send: (bytes: Uint8Array, to: string) => {
         if (to !== VIRTUAL_GATEWAY_ENDPOINT) return;
-        this.toGateway++;
+        tablet.toGateway++;
         const copy = bytes.slice();
-        this.scheduler.scheduleAfter(this.latencyMs, () =>
-          this.gatewayListener?.(copy, VIRTUAL_TABLET_ENDPOINT),
-        );
+        this.scheduler.scheduleAfter(this.latencyMs, () => this.gatewayListener?.(copy, endpoint));
       },
-      onMessage: (l: (bytes: Uint8Array, from: string) => void) => void (this.tabletListener = l),
-      close: () => void (this.tabletListener = undefined),
+      onMessage: (l: (bytes: Uint8Array, from: string) => void) => void (tablet.listener = l),
+      close: () => void (tablet.listener = undefined),
     };
+  }
+
+  countsOf(endpoint: string): { toGateway: number; toTablet: number } {
+    const t = this.tablets.get(endpoint);
+    return { toGateway: t?.toGateway ?? 0, toTablet: t?.toTablet ?? 0 };
   }
 }

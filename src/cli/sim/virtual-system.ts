@@ -19,6 +19,7 @@
  *   sys.echoReplies                    // replies that came back north
  *   sys.networkKeys()                  // simulated keys in force (for a Wireshark key table only)
  *   sys.amr                            // the AMR/DR server (./virtual-amr.ts): reads each meter that joins
+ *   sys.replaceRoot({ eui64, northbound, meshPrefix })  // another tablet's root where the tablet stands (./virtual-job.ts replaceTool)
  *   await sys.close()                  // stops the key server, wipes the root, removes the database
  *
  * The tool's own PANA session (EAP-TLS over the VPN, another issue) is not simulated: the tool
@@ -161,9 +162,19 @@ export interface EchoReply {
   sequence: number;
 }
 
+/** A replacement tablet (another dongle) and its job's mesh side. */
+export interface RootReplacement {
+  /** The new dongle's EUI-64. */
+  eui64: bigint;
+  northbound: NorthboundLink;
+  /** The new job's mesh /64 (prefix text, "…::"). */
+  meshPrefix: string;
+}
+
 export interface VirtualSystem {
   readonly scheduler: VirtualScheduler;
   readonly field: SimulatedField;
+  /** The mesh root of the tablet in use (a replacement's after `replaceRoot`). */
   readonly root: MeshRoot;
   readonly keyServer: KeyServer;
   /** The head-end database (audit log, registry) in its temporary folder. */
@@ -189,6 +200,13 @@ export interface VirtualSystem {
   ping(meterId: string, sequence?: number): void;
   meterAddress(meterId: string): Ipv6Address;
   networkKeys(): { key: Uint8Array; index: number }[];
+  /**
+   * Another tablet arrives where the tablet stands (a replacement tool after a revocation): the
+   * root in use is wiped and closed and its radio switched off; a new MeshRoot on a new radio
+   * node with the new job's prefix takes its place, not yet started (`root.start()` once it holds
+   * a key). `meterAddress` answers in the new prefix from then on.
+   */
+  replaceRoot(r: RootReplacement): MeshRoot;
   close(): Promise<void>;
 }
 
@@ -283,22 +301,38 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
     await keyServer.refresh();
 
     // --- the tool ------------------------------------------------------------------------------
-    const mac = new RadioMac(medium, field.tabletNodeId, o.mac ?? {}, random.fork('tablet-mac'));
-    const radio = new SimulatedTabletRadio(mac, field.directory);
-    const root = new MeshRoot({
-      crypto,
-      extendedAddress: field.tabletEui64,
-      panId: field.panId,
-      channel: scenario.radio.channel,
-      meshPrefix,
-      paaAddress,
-      radio,
+    const buildRoot: RootBuilder = (r) => {
+      const label = r.eui64 === BigInt(`0x${scenario.tablet.eui64}`) ? '' : `:${r.eui64.toString(16)}`;
+      const mac = new RadioMac(medium, field.tabletNodeId, o.mac ?? {}, random.fork(`tablet-mac${label}`));
+      const radio = new SimulatedTabletRadio(mac, field.directory);
+      senderOf.set(field.tabletNodeId, r.eui64.toString(16).padStart(16, '0'));
+      const root = new MeshRoot({
+        crypto,
+        extendedAddress: r.eui64,
+        panId: field.panId,
+        channel: scenario.radio.channel,
+        meshPrefix: r.meshPrefix,
+        paaAddress,
+        radio,
+        northbound: r.northbound,
+        clock: scheduler,
+        random: () => random.uniform(),
+        randomBytes: randomBytes(random.fork(`root-bytes${label}`)),
+        ...(o.joinBeaconIntervalMs !== undefined ? { joinBeaconIntervalMs: o.joinBeaconIntervalMs } : {}),
+        ...(o.dodag ? { dodag: o.dodag } : {}),
+      });
+      if (o.toolLogger) {
+        const log = o.toolLogger;
+        root.onEvent((e: MeshRootEvent) => {
+          if (e.kind !== 'counters') log.debug(`mesh ${e.kind}`, describeEvent(e));
+        });
+      }
+      return { root, radio };
+    };
+    const { root, radio } = buildRoot({
+      eui64: field.tabletEui64,
       northbound: o.tunnel?.northbound ?? northbound,
-      clock: scheduler,
-      random: () => random.uniform(),
-      randomBytes: randomBytes(random.fork('root-bytes')),
-      ...(o.joinBeaconIntervalMs !== undefined ? { joinBeaconIntervalMs: o.joinBeaconIntervalMs } : {}),
-      ...(o.dodag ? { dodag: o.dodag } : {}),
+      meshPrefix,
     });
     const amr = await attachVirtualAmr({
       scenario,
@@ -314,12 +348,6 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       ...(o.amr ? { service: o.amr } : {}),
       settle: () => keyServer!.idle(),
     });
-    if (o.toolLogger) {
-      const log = o.toolLogger;
-      root.onEvent((e: MeshRootEvent) => {
-        if (e.kind !== 'counters') log.debug(`mesh ${e.kind}`, describeEvent(e));
-      });
-    }
     return new VirtualSystemImpl(
       o,
       scenario,
@@ -336,6 +364,7 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
       dir,
       amr,
       startEpochMs,
+      buildRoot,
     );
   } catch (err) {
     await keyServer?.stop();
@@ -344,6 +373,11 @@ export async function buildVirtualSystem(o: VirtualSystemOptions): Promise<Virtu
     throw err;
   }
 }
+
+type RootBuilder = (r: { eui64: bigint; northbound: NorthboundLink; meshPrefix: Ipv6Address }) => {
+  root: MeshRoot;
+  radio: SimulatedTabletRadio;
+};
 
 class VirtualSystemImpl implements VirtualSystem {
   readonly echoReplies: EchoReply[];
@@ -359,17 +393,18 @@ class VirtualSystemImpl implements VirtualSystem {
     private readonly scenario: Scenario,
     readonly scheduler: VirtualScheduler,
     readonly field: SimulatedField,
-    readonly root: MeshRoot,
+    public root: MeshRoot,
     readonly keyServer: KeyServer,
-    readonly tabletRadio: SimulatedTabletRadio,
+    public tabletRadio: SimulatedTabletRadio,
     readonly crypto: CryptoProvider,
-    readonly meshPrefix: Ipv6Address,
+    public meshPrefix: Ipv6Address,
     private readonly headend: HeadendSide,
     private readonly tap: Set<(f: OnAirFrame) => void>,
     readonly store: HeadendStore,
     private readonly dir: string,
     readonly amr: VirtualAmr,
     readonly startEpochMs: number,
+    private readonly buildRoot: RootBuilder,
   ) {
     this.echoReplies = headend.echoReplies;
     keyServer.on('meter-joined', (e) => this.authenticated.add(e.eui64.toLowerCase()));
@@ -441,6 +476,18 @@ class VirtualSystemImpl implements VirtualSystem {
   networkKeys(): { key: Uint8Array; index: number }[] {
     const k = this.keyServer.keys.currentKeys();
     return [k.current, ...(k.next ? [k.next] : [])].map((x) => ({ key: x.key.slice(), index: x.index }));
+  }
+
+  replaceRoot(r: RootReplacement): MeshRoot {
+    if (this.closed) throw new Error('the virtual system is closed');
+    this.root.close();
+    this.field.replaceTablet(r.eui64);
+    const meshPrefix = parseIpv6Address(r.meshPrefix);
+    const { root, radio } = this.buildRoot({ eui64: r.eui64, northbound: r.northbound, meshPrefix });
+    this.root = root;
+    this.tabletRadio = radio;
+    this.meshPrefix = meshPrefix;
+    return root;
   }
 
   async close(): Promise<void> {

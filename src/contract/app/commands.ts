@@ -39,6 +39,12 @@ export const Command = z.discriminatedUnion('type', [
    * and the engine refuses anything else so a stray click cannot switch a customer off.
    */
   command('dr.execute', { meterId: MeterId, action: DrAction, confirmed: z.literal(true) }),
+  /**
+   * The verification key the approving supervisor read to the worker, for the job's waiting
+   * grant. Only its shape is checked here (the head-end's is 43 base64url characters, but a
+   * mistyped key must reach the engine so it can say what is wrong); it is never logged or stored.
+   */
+  command('grant.submit-key', { verificationKey: z.string().min(1).max(200) }),
   command('settings.update', { settings: Settings }),
   command('alert.dismiss', { kind: z.enum(['headend-unreachable']) }),
 ]);

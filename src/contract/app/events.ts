@@ -7,6 +7,7 @@ import {
   DongleView,
   DrResultView,
   EnrolmentView,
+  GrantView,
   JobSummaryView,
   JobView,
   MeshPageView,
@@ -62,6 +63,7 @@ export const AppEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('dr.result'), requestId: RequestId, result: DrResultView }),
   z.strictObject({ type: z.literal('alerts'), alerts: z.array(AlertView).max(4) }),
   z.strictObject({ type: z.literal('summary'), summary: JobSummaryView }),
+  z.strictObject({ type: z.literal('grant'), grant: GrantView }),
   z.strictObject({ type: z.literal('settings'), settings: Settings }),
 ]);
 export type AppEvent = z.infer<typeof AppEvent>;

@@ -51,6 +51,8 @@ export const DongleView = z.strictObject({
   firmware: z.string().max(200).nullable(),
   /** IEEE 802.15.4g channel number (Japan 920 MHz band). */
   channel: z.number().int().min(0).max(255).nullable(),
+  /** IEEE 802.15.4 PAN ID the dongle is tuned to (the job's); absent or null before a job. */
+  panId: z.number().int().min(0).max(0xffff).nullable().optional(),
   /** Received signal strength of recent frames, dBm. */
   rssiDbm: z.number().int().min(-128).max(20).nullable(),
   selected: z.boolean(),
@@ -89,6 +91,8 @@ export const JobView = z
     metersTotal: z.number().int().nonnegative(),
     metersJoined: z.number().int().nonnegative(),
     metersRead: z.number().int().nonnegative(),
+    /** Bumped whenever a meter row changes (join state, hops, link): the list refetches its page. */
+    meterVersion: z.number().int().nonnegative().optional(),
     startedAtMs: EpochMs.nullable(),
     /** Why a job stopped on its own (revocation, a failed step); null otherwise. */
     stopReason: Text.nullable(),
@@ -155,6 +159,8 @@ export const MeterRowView = z.strictObject({
   join: MeterJoinState,
   read: MeterReadState,
   hops: z.number().int().min(0).max(255).nullable(),
+  /** ETX of the link to its parent when the tool is the parent (RFC 6551 §4.3.2); else absent/null. */
+  linkEtx: z.number().min(1).max(1024).nullable().optional(),
   /** Whether the worker's grant allows DR actions on this meter. */
   drAuthorised: z.boolean(),
 });
@@ -179,6 +185,17 @@ export type MeterPageView = z.infer<typeof MeterPageView>;
 /** One half-hour of consumption (ECHONET Lite 0x0288 EPC 0xE2 holds 48 per day). */
 export const HalfHourView = z.strictObject({ startMs: EpochMs, kWh: z.number().min(0).nullable() });
 
+/** A supervisor's single-use authorisation of one DR action on one meter, as the worker sees it. */
+export const DrAuthorisationView = z.strictObject({
+  action: z.enum(['disconnect', 'reconnect', 'load-limit']),
+  /** load-limit only: the limit the supervisor authorised, W (0 removes the limit). */
+  loadLimitW: z.number().int().nonnegative().nullable(),
+  /** The supervisor's user name. */
+  issuedBy: z.string().min(1).max(128),
+  expiresAtMs: EpochMs,
+});
+export type DrAuthorisationView = z.infer<typeof DrAuthorisationView>;
+
 /** Fetched from the head-end each time the view opens; held in memory until it closes. */
 export const MeterDetailView = z.strictObject({
   meterId: MeterId,
@@ -188,6 +205,8 @@ export const MeterDetailView = z.strictObject({
   currentA: z.strictObject({ r: z.number().nullable(), t: z.number().nullable() }),
   halfHourly: z.array(HalfHourView).max(48 * 14),
   drAuthorised: z.boolean(),
+  /** The meter's usable (unused, unexpired) supervisor authorisations, fetched with the values. */
+  drAuthorisations: z.array(DrAuthorisationView).max(32),
 });
 export type MeterDetailView = z.infer<typeof MeterDetailView>;
 
@@ -222,6 +241,34 @@ export const AlertView = z.strictObject({
 });
 export type AlertView = z.infer<typeof AlertView>;
 
+// --- the work order's access grant -----------------------------------------------------------
+
+/** Why the last verification key the worker entered was not accepted (the UI says what to do). */
+export const GrantKeyError = z.enum(['malformed', 'wrong-key', 'expired', 'too-many-attempts']);
+export type GrantKeyError = z.infer<typeof GrantKeyError>;
+
+/**
+ * The job's access grant: a supervisor approves it in the console and reads the single-use
+ * verification key to the worker, who enters it here. The key itself is never in a view.
+ */
+export const GrantView = z.discriminatedUnion('state', [
+  z.strictObject({ state: z.literal('none') }),
+  z.strictObject({
+    state: z.literal('waiting'),
+    grantId: z.string().min(1).max(128),
+    workOrderId: z.string().min(1).max(128),
+    error: GrantKeyError.nullable(),
+  }),
+  z.strictObject({
+    state: z.literal('approved'),
+    grantId: z.string().min(1).max(128),
+    workOrderId: z.string().min(1).max(128),
+    /** The demo only: the supervisor whose session approved the grant automatically. */
+    demoApprovedBy: z.string().min(1).max(128).nullable(),
+  }),
+]);
+export type GrantView = z.infer<typeof GrantView>;
+
 /** Everything the UI needs after it (re)connects, in one message. Meter values are not in it. */
 export const SnapshotView = z.strictObject({
   session: SessionView,
@@ -230,6 +277,7 @@ export const SnapshotView = z.strictObject({
   job: JobView,
   alerts: z.array(AlertView).max(AlertKind.options.length),
   summary: JobSummaryView.nullable(),
+  grant: GrantView,
   settings: Settings,
   /** Pieces of the engine not present in this build, named so the UI can say so plainly. */
   unavailable: z.array(z.string().max(200)).max(32),

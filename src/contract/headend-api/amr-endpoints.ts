@@ -13,6 +13,7 @@ import {
   DrCommandResponse,
   JobReadingsResponse,
   ReadExceptionList,
+  UsableDrAuthorisationList,
 } from './amr-schemas.ts';
 import { IdParams, MeterParams, ReadingsQuery } from './schemas.ts';
 
@@ -46,6 +47,18 @@ export const AMR_ENDPOINTS = {
     body: DrAuthoriseRequest,
     status: 201,
     response: DrAuthorisation,
+  }),
+  meterDrAuthorisations: endpoint({
+    operationId: 'meterDrAuthorisations',
+    method: 'GET',
+    path: '/v1/meters/{id}/dr-authorisations',
+    summary:
+      "The tool lists one meter's usable demand-response authorisations (unused, unexpired), under " +
+      "the grant's access key of a work order that includes the meter.",
+    auth: TOOL_WORKER_WITH_GRANT,
+    params: MeterParams,
+    status: 200,
+    response: UsableDrAuthorisationList,
   }),
   drCommand: endpoint({
     operationId: 'drCommand',

@@ -31,6 +31,25 @@ export const DrAuthorisation = z.strictObject({
 });
 export const DrAuthorisationList = z.strictObject({ authorisations: z.array(DrAuthorisation) });
 
+/**
+ * What the tool may know of one meter's usable authorisations (unused, unexpired): enough to show
+ * the worker who authorised what until when, and the id to quote in its DR command.
+ */
+export const UsableDrAuthorisation = z.strictObject({
+  id: EntityId,
+  action: DrAction,
+  loadLimitW: LoadLimitW.nullable(),
+  issuedBy: EntityId,
+  /** The issuing supervisor's user name. */
+  issuedByName: z.string().min(1).max(128),
+  issuedAtMs: EpochMs,
+  expiresAtMs: EpochMs,
+});
+export const UsableDrAuthorisationList = z.strictObject({
+  meterId: MeterId,
+  authorisations: z.array(UsableDrAuthorisation),
+});
+
 export const DrCommandRequest = z.strictObject({
   authorisationId: EntityId,
   action: DrAction,

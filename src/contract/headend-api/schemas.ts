@@ -12,6 +12,8 @@ export const DeviceId = z
 /** Ids minted by the head-end (accounts, work orders, grants): base64url-ish text. */
 export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1 to 64 [A-Za-z0-9_-]');
 export const MeterId = z.string().min(1).max(64);
+/** An IEEE EUI-64 as 16 lower-case hex digits (the meter registry's form). An identifier, not a secret. */
+export const Eui64 = z.string().regex(/^[0-9a-f]{16}$/, '16 lower-case hex digits');
 export const EpochMs = z.number().int().nonnegative();
 /** A 256-bit bearer secret as the head-end issues it: 43 base64url characters. */
 export const SecretToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, '43 base64url characters');
@@ -37,11 +39,16 @@ export const SignOutResponse = z.strictObject({ signedOut: z.boolean() });
 // --- work orders ----------------------------------------------------------------------------
 
 export const WorkOrderState = z.enum(['assigned', 'active', 'completed', 'cancelled']);
+/**
+ * A meter of a work order as the registry knows it: the tool maps what the mesh reports (EUI-64s)
+ * to the order's meter ids with it.
+ */
+export const WorkOrderMeter = z.strictObject({ meterId: MeterId, eui64: Eui64 });
 export const WorkOrder = z.strictObject({
   id: EntityId,
   workerId: EntityId,
   toolId: DeviceId,
-  meterIds: z.array(MeterId),
+  meters: z.array(WorkOrderMeter),
   windowStartMs: EpochMs,
   windowEndMs: EpochMs,
   state: WorkOrderState,
@@ -180,6 +187,15 @@ export const ServiceAddress = z.strictObject({
   address: Ipv6Text,
   port: z.number().int().min(1).max(65_535),
 });
+/**
+ * The radio the job's meters use: the PAN of the concentrator they belonged to (isolated meters
+ * keep it). Channel as the dongle's PROP_PHY_CHAN (Spinel, one octet); PAN ID 0xffff is the
+ * broadcast PAN ID (IEEE 802.15.4-2015 §6.1) and never a network's own.
+ */
+export const JobRadio = z.strictObject({
+  channel: z.number().int().min(0).max(0xff),
+  panId: z.number().int().min(0).max(0xfffe),
+});
 export const JobConnection = z.strictObject({
   jobId: EntityId,
   workOrderId: EntityId,
@@ -200,6 +216,8 @@ export const JobConnection = z.strictObject({
   serviceProviderId: z.string().min(1).max(128),
   keyServer: ServiceAddress,
   amrServer: ServiceAddress,
+  /** Channel and PAN ID the tool tunes its dongle to before it starts the mesh root. */
+  radio: JobRadio,
   startedAtMs: EpochMs,
 });
 export const JobState = z.enum(['active', 'ended']);

@@ -24,7 +24,16 @@ import {
   type SnapshotView,
 } from '../../contract/app/index.ts';
 import { classifyHeadendError, type HeadendSessions } from './headend-client.ts';
-import type { EnrolmentSource, JobDriver, JobHandle, JobObserver, MeterData, MeterState } from './seams.ts';
+import type {
+  EnrolmentSource,
+  GrantKeys,
+  JobDriver,
+  JobHandle,
+  JobObserver,
+  KeySubmission,
+  MeterData,
+  MeterState,
+} from './seams.ts';
 
 export interface SettingsStore {
   load(): Settings;
@@ -64,6 +73,8 @@ export interface AppEngineDeps {
   readonly job?: JobDriver;
   readonly meterData?: MeterData;
   readonly enrolment?: EnrolmentSource;
+  /** The job's access grant: the verification key the worker enters (the read results wait on it). */
+  readonly grant?: GrantKeys;
   /** How the host keeps the tool's keys (shown on the enrolment card). */
   readonly vault?: EnrolmentView['vault'];
 }
@@ -78,6 +89,17 @@ type Send = (event: AppEvent) => void;
 
 const DR_ROLES = new Set(['field-worker', 'supervisor', 'admin']);
 
+/** A refused verification key as a command failure (the grant view carries the worker's words). */
+const KEY_FAILURE: Readonly<
+  Record<Extract<KeySubmission, { ok: false }>['error'], [CommandErrorCode, string]>
+> = {
+  'no-grant': ['not-found', 'no grant is waiting for a verification key'],
+  malformed: ['invalid', 'a verification key is 43 letters, digits, - or _'],
+  'wrong-key': ['not-authorised', 'the head-end did not accept this verification key'],
+  expired: ['not-authorised', 'the verification key expired or was used; a new grant was requested'],
+  'too-many-attempts': ['not-authorised', 'too many verification keys were refused'],
+};
+
 export class AppEngine {
   private readonly connections = new Set<Send>();
   private session: SessionView = { state: 'signed-out' };
@@ -86,6 +108,8 @@ export class AppEngine {
   private enrolment: EnrolmentView;
   private found: DongleInfo[] = [];
   private selectedDongle: string | null = null;
+  /** The running job's channel and PAN ID (from the head-end), for the selected dongle's status. */
+  private jobRadio: { channel: number; panId: number } | null = null;
   private job: JobView = idleJob();
   private handle: JobHandle | null = null;
   private readonly alerts = new Map<AlertKind, AlertView>();
@@ -104,6 +128,7 @@ export class AppEngine {
       vault: deps.vault ?? 'unavailable',
       certificateExpiresAtMs: null,
     };
+    deps.grant?.onChange((grant) => this.broadcast({ type: 'grant', grant }));
   }
 
   /** Pieces of the tool this engine was built without; the UI names them. */
@@ -134,6 +159,7 @@ export class AppEngine {
       job: this.job,
       alerts: [...this.alerts.values()],
       summary: this.summary,
+      grant: this.deps.grant?.current() ?? { state: 'none' },
       settings: this.settings,
       unavailable: this.unavailable(),
     };
@@ -259,6 +285,14 @@ export class AppEngine {
         }
         return;
       }
+      case 'grant.submit-key': {
+        if (this.deps.grant === undefined)
+          return fail('unavailable', 'access grants are not available in this build');
+        if (this.handle === null) return fail('no-job', 'no job is running');
+        const outcome = await this.deps.grant.submit(command.verificationKey);
+        if (outcome.ok) return ok();
+        return fail(...KEY_FAILURE[outcome.error]);
+      }
       case 'settings.update':
         this.settings = command.settings;
         this.deps.settings.save(command.settings);
@@ -344,6 +378,11 @@ export class AppEngine {
   /** The job is over: summarise, then forget every meter and the topology. */
   private finish(state: 'ended' | 'stopped', reason: string | null): void {
     this.handle = null;
+    this.deps.grant?.reset();
+    if (this.jobRadio !== null) {
+      this.jobRadio = null;
+      this.broadcast({ type: 'dongles', dongles: this.dongleViews() });
+    }
     const all = [...this.meters.values()];
     const read = all.filter((m) => m.read === 'read').length;
     const total = Math.max(this.job.metersTotal, all.length);
@@ -389,8 +428,14 @@ export class AppEngine {
           metersTotal,
           metersJoined: all.filter((m) => m.join === 'joined').length,
           metersRead: all.filter((m) => m.read === 'read').length,
+          meterVersion: this.meterVersion,
         };
         this.broadcast({ type: 'job', job: this.job });
+      },
+      radio: (tuning) => {
+        if (!live()) return;
+        this.jobRadio = { channel: tuning.channel, panId: tuning.panId };
+        this.broadcast({ type: 'dongles', dongles: this.dongleViews() });
       },
       topology: (nodes) => {
         if (!live()) return;
@@ -431,7 +476,10 @@ export class AppEngine {
         usbId: d.usbId,
         status: d.status ?? 'connected',
         firmware: d.firmware,
-        channel: d.channel,
+        // The dongle a job runs on is tuned to the job's radio.
+        ...(d.path === this.selectedDongle && this.jobRadio !== null
+          ? { channel: this.jobRadio.channel, panId: this.jobRadio.panId }
+          : { channel: d.channel }),
         rssiDbm: d.rssiDbm,
         selected: d.path === this.selectedDongle,
         error: d.error ?? null,
@@ -443,7 +491,11 @@ export class AppEngine {
     return [...this.meters.values()]
       .filter((m) => matchesFilter(m, filter))
       .filter(
-        (m) => needle === '' || m.meterId.toLowerCase().includes(needle) || (m.eui64 ?? '').includes(needle),
+        (m) =>
+          needle === '' ||
+          m.meterId.toLowerCase().includes(needle) ||
+          // An EUI-64 may be typed as printed on the meter: 02:fe:51:… or 02-fe-51-…
+          (m.eui64 ?? '').includes(needle.replace(/[:-]/g, '')),
       )
       .sort((a, b) => a.meterId.localeCompare(b.meterId));
   }
@@ -475,6 +527,7 @@ function rowView(m: MeterState): MeterRowView {
     join: m.join,
     read: m.read,
     hops: m.hops,
+    linkEtx: m.linkEtx ?? null,
     drAuthorised: m.drAuthorised,
   };
 }

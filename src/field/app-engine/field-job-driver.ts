@@ -7,14 +7,19 @@
  * Steps: VPN ('connecting') → tool authentication ('authenticating') → network key (delivered by
  * the tool's PANA session with the authentication) → mesh root ('starting-mesh' → 'mesh-started')
  * → meters joining (in the DODAG / meters of the work order) → meters read (read results / meters).
+ *
+ * The work order names each meter with its registry EUI-64, so a meter's row shows its join state
+ * (authenticating, joined with hops and the ETX of its link to the root, lost) as soon as the
+ * mesh root reports it — before the head-end has any read. The job's radio (channel, PAN ID from
+ * the head-end, tuned before the mesh root starts) is reported for the dongle status.
  */
-import type { JobStepName } from '../../contract/app/index.ts';
+import type { JobStepName, MeshNodeView, MeterJoinState } from '../../contract/app/index.ts';
 import type { FieldEngineEvent } from '../engine/index.ts';
 import type { HeadendClient } from '../headend-client/index.ts';
 import type { JobConnectionInfo } from '../job/index.ts';
 import { classifyHeadendError } from './headend-client.ts';
 import type { JobReads } from './headend-meter-data.ts';
-import { MeshTopologyView } from './mesh-topology-view.ts';
+import { euiText, MeshTopologyView } from './mesh-topology-view.ts';
 import type { JobDriver, JobHandle, JobObserver, JobStartRequest, MeterState } from './seams.ts';
 
 /** What the driver uses of a FieldEngine (tests give a scripted one). */
@@ -61,6 +66,8 @@ class FieldJobRun {
   private built: BuiltFieldJob | null = null;
   private workOrderId: string | null = null;
   private readonly meters = new Map<string, MeterState>();
+  /** EUI-64 (16 lower-case hex digits, as the registry and the topology write it) → meter id. */
+  private readonly meterOfEui = new Map<string, string>();
   private topology: MeshTopologyView | null = null;
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private pollFailures = 0;
@@ -81,16 +88,19 @@ class FieldJobRun {
     try {
       const order = await this.workOrder();
       this.workOrderId = order.id;
-      for (const meterId of order.meterIds)
+      for (const { meterId, eui64 } of order.meters) {
+        this.meterOfEui.set(eui64, meterId);
         this.meters.set(meterId, {
           meterId,
-          eui64: null,
+          eui64,
           join: 'waiting',
           read: 'unread',
           hops: null,
+          linkEtx: null,
           drAuthorised: false,
         });
-      this.observer.meters([...this.meters.values()], order.meterIds.length);
+      }
+      this.observer.meters([...this.meters.values()], order.meters.length);
       if (this.over) return;
       this.built = await this.o.build(this.request);
       if (this.over) return void (await this.built.release());
@@ -119,7 +129,10 @@ class FieldJobRun {
     }
   }
 
-  private async workOrder(): Promise<{ id: string; meterIds: readonly string[] }> {
+  private async workOrder(): Promise<{
+    id: string;
+    meters: readonly { meterId: string; eui64: string }[];
+  }> {
     const { workOrders } = await this.o.client.call('myWorkOrders', { token: this.request.sessionToken });
     const now = this.o.clock();
     const usable = workOrders.filter(
@@ -156,6 +169,9 @@ class FieldJobRun {
         this.observer.step('network-key', 'done', 1, `key ${String(e.keyIndex)} from ${e.keyServer}`);
         this.done.add('network-key');
         return;
+      case 'radio-tuned':
+        this.observer.radio({ channel: e.channel, panId: e.panId });
+        return;
       case 'mesh-started':
         this.complete('mesh-root', `channel ${String(e.channel)}, PAN 0x${e.panId.toString(16)}`);
         this.startMeshViews();
@@ -186,7 +202,7 @@ class FieldJobRun {
 
   private startMeshViews(): void {
     const rootEui = this.built?.job.rootEui ?? 0n;
-    this.topology = new MeshTopologyView(rootEui, () => null);
+    this.topology = new MeshTopologyView(rootEui, (eui) => this.meterOfEui.get(euiText(eui)) ?? null);
     this.activate('meters-joining');
     this.observer.topology(this.topology.list());
     this.observer.step('meters-read', 'active', 0, 'asking the head-end for access to read results');
@@ -210,13 +226,35 @@ class FieldJobRun {
     if (topology === null) return;
     const nodes = topology.list();
     this.observer.topology(nodes);
-    const joined = nodes.filter((n) => n.state === 'joined').length;
+    this.joinStatesFrom(nodes);
+    // The work order's meters only: other nodes may hear the root too.
+    const joined = [...this.meters.values()].filter((m) => m.join === 'joined').length;
     const total = Math.max(1, this.meters.size);
     const progress = Math.min(1, joined / total);
     if (joined >= this.meters.size && this.meters.size > 0)
       this.complete('meters-joining', `${String(joined)} in the mesh`);
     else if (!this.done.has('meters-joining'))
       this.observer.step('meters-joining', 'active', progress, `${String(joined)} in the mesh`);
+  }
+
+  /** The work order's meters as the mesh sees them: join state, hops, link to the root. */
+  private joinStatesFrom(nodes: readonly MeshNodeView[]): void {
+    const changed: MeterState[] = [];
+    for (const node of nodes) {
+      if (node.meterId === null) continue;
+      const row = this.meters.get(node.meterId);
+      if (row === undefined) continue;
+      const join = JOIN_OF_NODE[node.state] ?? row.join;
+      // Hops only once the route to the root is known (the view draws an unknown chain at 1).
+      const hops =
+        node.state === 'joined' ? (this.topology?.hopsOf(BigInt(`0x${node.eui64}`)) ?? null) : null;
+      const linkEtx = node.linkEtx;
+      if (join === row.join && hops === row.hops && linkEtx === (row.linkEtx ?? null)) continue;
+      const next: MeterState = { ...row, join, hops, linkEtx };
+      this.meters.set(row.meterId, next);
+      changed.push(next);
+    }
+    if (changed.length > 0) this.observer.meters(changed);
   }
 
   private schedulePoll(delayMs: number): void {
@@ -303,6 +341,15 @@ class FieldJobRun {
     }
   }
 }
+
+/** A mesh node's state as a meter row's join state ('root' is the tool, never a meter). */
+const JOIN_OF_NODE: Readonly<Record<MeshNodeView['state'], MeterJoinState | undefined>> = {
+  root: undefined,
+  // Its PANA is relayed and it has no route yet: EAP-PSK under way.
+  joining: 'authenticating',
+  joined: 'joined',
+  lost: 'lost',
+};
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -5,29 +5,49 @@
  *   POST /v1/grants (tool + worker) → a supervisor approves it and hands the worker the single-use
  *   verification key → POST /v1/grants/exchange → an access key, held in memory for the job only.
  *
- * Every detail view is fetched anew (`detail`); nothing is cached and nothing is written. The two
- * things a supervisor hands the worker — the grant's verification key and the id of a DR
- * authorisation — come through `GrantApproval` and `DrAuthorisationSource`, which the host
- * provides (see main/web-shell/field-app.ts).
+ * Every detail view is fetched anew (`detail`); nothing is cached and nothing is written. The
+ * grant's verification key reaches the tool through `GrantApproval` (the worker types what the
+ * approving supervisor reads out: grant-hand-over.ts); a wrong key is reported and asked for
+ * again, an expired one replaced by a new grant. DR authorisations are looked up by the tool
+ * itself under the access key (GET /v1/meters/{id}/dr-authorisations): no supervisor session.
  */
-import type { DrAction, DrResultView, MeterDetailView } from '../../contract/app/index.ts';
+import type {
+  DrAction,
+  DrAuthorisationView,
+  DrResultView,
+  GrantKeyError,
+  MeterDetailView,
+} from '../../contract/app/index.ts';
 
 type HalfHourView = MeterDetailView['halfHourly'][number];
-import type { HeadendClient } from '../headend-client/index.ts';
+import { HeadendApiError, type HeadendClient } from '../headend-client/index.ts';
 import { HeadendError } from './headend-client.ts';
 import type { MeterData } from './seams.ts';
 
 /** The head-end calls this module makes (the tool's HeadendClient has them all). */
 export type MeterDataClient = Pick<HeadendClient, 'call'>;
 
-/** How the worker receives the verification key the approving supervisor was given. */
-export interface GrantApproval {
-  verificationKey(grant: { readonly grantId: string; readonly workOrderId: string }): Promise<string>;
+/** A grant waiting for its verification key. */
+export interface PendingGrant {
+  readonly grantId: string;
+  readonly workOrderId: string;
+  /** Why the key handed over before for this job was not accepted; absent on the first ask. */
+  readonly previousError?: GrantKeyError;
 }
 
-/** Finds the supervisor's DR authorisation for this action on this meter; null when none. */
-export interface DrAuthorisationSource {
-  find(meterId: string, action: DrAction['action']): Promise<string | null>;
+/** How the worker hands the tool the verification key the approving supervisor was given. */
+export interface GrantApproval {
+  /** Resolves with a key for this grant; asked again after a refusal. */
+  verificationKey(grant: PendingGrant): Promise<string>;
+  /** The key last handed over was refused by the head-end. */
+  refused?(grant: PendingGrant, error: GrantKeyError): void;
+  /** The key was exchanged for an access key. */
+  accepted?(grant: PendingGrant): void;
+}
+
+/** A usable authorisation of one meter, with the id the DR command quotes. */
+export interface UsableAuthorisation extends DrAuthorisationView {
+  readonly id: string;
 }
 
 /** What one poll of the job's read results says about each meter. */
@@ -51,7 +71,6 @@ export interface JobReads {
 export interface HeadendMeterDataOptions {
   readonly client: MeterDataClient;
   readonly approval: GrantApproval;
-  readonly authorisations: DrAuthorisationSource;
   readonly clock: () => number;
   /** Days of half-hourly history shown in the detail view (the contract allows 14). */
   readonly historyDays?: number;
@@ -64,6 +83,25 @@ const JST_OFFSET = '+09:00';
 const DEFAULT_HISTORY_DAYS = 3;
 /** Readings this old at job start still count: a meter read moments before the job began. */
 const READ_WINDOW_SLACK_MS = 60_000;
+/** Keys refused before the job gives up asking (a worker guessing, or a key read out wrong). */
+export const MAX_KEY_ATTEMPTS = 10;
+
+/** The head-end's refusal of an exchanged key, as the worker is told it; null for other failures. */
+function keyRefusal(err: unknown): GrantKeyError | null {
+  if (!(err instanceof HeadendApiError)) return null;
+  if (err.code === 'bad-request') return 'malformed';
+  if (err.status !== 403 && err.status !== 404) return null;
+  switch (err.reason) {
+    case 'expired':
+    case 'verification-key-reused':
+    case 'revoked':
+    case 'not-approved':
+      return 'expired';
+    default:
+      // unknown-key, another worker's or tool's grant: the key is not this grant's.
+      return 'wrong-key';
+  }
+}
 
 interface Access {
   readonly workOrderId: string;
@@ -81,13 +119,39 @@ export class HeadendMeterData implements MeterData, JobReads {
   }
 
   async begin(workOrderId: string, sessionToken: string): Promise<void> {
-    const grant = await this.o.client.call('requestGrant', { token: sessionToken, body: { workOrderId } });
-    const verificationKey = await this.o.approval.verificationKey({ grantId: grant.id, workOrderId });
-    const exchanged = await this.o.client.call('exchangeGrant', {
-      token: sessionToken,
-      body: { verificationKey },
-    });
-    this.access = { workOrderId, key: exchanged.accessKey, sinceMs: this.o.clock() - READ_WINDOW_SLACK_MS };
+    const request = () => this.o.client.call('requestGrant', { token: sessionToken, body: { workOrderId } });
+    let grant: PendingGrant = { grantId: (await request()).id, workOrderId };
+    for (let attempt = 1; ; attempt++) {
+      const verificationKey = await this.o.approval.verificationKey(grant);
+      try {
+        const exchanged = await this.o.client.call('exchangeGrant', {
+          token: sessionToken,
+          body: { verificationKey },
+        });
+        this.o.approval.accepted?.(grant);
+        this.access = {
+          workOrderId,
+          key: exchanged.accessKey,
+          sinceMs: this.o.clock() - READ_WINDOW_SLACK_MS,
+        };
+        return;
+      } catch (err) {
+        const refusal = keyRefusal(err);
+        // A grant refusal is not the tool's revocation (both say 'revoked'): keep it from the classifier.
+        if (refusal === null) throw err;
+        if (attempt >= MAX_KEY_ATTEMPTS) {
+          this.o.approval.refused?.(grant, 'too-many-attempts');
+          throw new HeadendError(
+            'refused',
+            'too many verification keys were refused: end the job and start again',
+          );
+        }
+        this.o.approval.refused?.(grant, refusal);
+        // An expired (or used, or revoked) key's grant cannot be approved again: ask for a new one.
+        const grantId = refusal === 'expired' ? (await request()).id : grant.grantId;
+        grant = { grantId, workOrderId, previousError: refusal };
+      }
+    }
   }
 
   end(): void {
@@ -113,15 +177,39 @@ export class HeadendMeterData implements MeterData, JobReads {
     return out;
   }
 
-  async detail(meterId: string, sessionToken: string): Promise<Omit<MeterDetailView, 'drAuthorised'>> {
+  /** The meter's unused, unexpired DR authorisations, asked of the head-end now. */
+  async usableAuthorisations(meterId: string, sessionToken: string): Promise<UsableAuthorisation[]> {
     const access = this.requireAccess();
-    const now = this.o.clock();
-    const res = await this.o.client.call('meterReadings', {
+    const res = await this.o.client.call('meterDrAuthorisations', {
       token: sessionToken,
       accessKey: access.key,
       params: { id: meterId },
-      query: { fromMs: Math.max(0, now - DAY_MS), toMs: now + 1 },
     });
+    return res.authorisations
+      .filter((a) => a.expiresAtMs > this.o.clock())
+      .map((a) => ({
+        id: a.id,
+        action: a.action,
+        loadLimitW: a.loadLimitW,
+        issuedBy: a.issuedByName.slice(0, 128),
+        expiresAtMs: a.expiresAtMs,
+      }));
+  }
+
+  async detail(meterId: string, sessionToken: string): Promise<Omit<MeterDetailView, 'drAuthorised'>> {
+    const access = this.requireAccess();
+    const now = this.o.clock();
+    const [res, usable] = await Promise.all([
+      this.o.client.call('meterReadings', {
+        token: sessionToken,
+        accessKey: access.key,
+        params: { id: meterId },
+        query: { fromMs: Math.max(0, now - DAY_MS), toMs: now + 1 },
+      }),
+      this.usableAuthorisations(meterId, sessionToken),
+    ]);
+    // The view shows who authorised what until when; the ids stay in the engine.
+    const drAuthorisations = usable.slice(0, 32).map(({ id: _id, ...view }) => view);
     const newest = [...res.readings].sort((a, b) => b.readAtMs - a.readAtMs)[0];
     if (newest === undefined)
       return {
@@ -131,10 +219,12 @@ export class HeadendMeterData implements MeterData, JobReads {
         instantaneousPowerW: null,
         currentA: { r: null, t: null },
         halfHourly: [],
+        drAuthorisations,
       };
     const normal = newest.registers.find((r) => r.register === 'normal');
     return {
       meterId,
+      drAuthorisations,
       fetchedAtMs: now,
       registerKWh:
         normal === undefined ? null : energyKWh(normal.raw, normal.coefficient, normal.unitExponent),
@@ -150,7 +240,11 @@ export class HeadendMeterData implements MeterData, JobReads {
   async demandResponse(meterId: string, action: DrAction, sessionToken: string): Promise<DrResultView> {
     const access = this.requireAccess();
     const at = this.o.clock();
-    const authorisationId = await this.o.authorisations.find(meterId, action.action);
+    const limitW = action.action === 'load-limit' ? action.limitW : null;
+    const authorisationId =
+      (await this.usableAuthorisations(meterId, sessionToken)).find(
+        (a) => a.action === action.action && a.loadLimitW === limitW,
+      )?.id ?? null;
     if (authorisationId === null)
       return {
         meterId,

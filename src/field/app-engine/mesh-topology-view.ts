@@ -40,10 +40,12 @@ export class MeshTopologyView {
   apply(event: MeshRootEvent): boolean {
     switch (event.kind) {
       case 'join-state': {
+        // A node first heard of is a change even in the entry's initial state ('joining').
+        const isNew = !this.nodes.has(event.eui);
         const entry = this.entry(event.eui);
         const state: MeshNodeView['state'] =
           event.state.state === 'detached' ? 'lost' : event.state.routed ? 'joined' : 'joining';
-        if (entry.state === state) return false;
+        if (!isNew && entry.state === state) return false;
         entry.state = state;
         return true;
       }

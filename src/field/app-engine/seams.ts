@@ -7,6 +7,7 @@
  *   → meters joining → meters read; revocation wipes and stops with a reason.
  * - `MeterData`: read results and DR through the head-end AMR/DR API, fetched per view.
  * - `EnrolmentSource`: the credential vault (src/field/vault, main/vault).
+ * - `GrantKeys`: the verification key a supervisor reads to the worker (grant-hand-over.ts).
  * - Dongles are pushed by the host (`AppEngine.updateDongles`) from hardware/ports.
  */
 import type {
@@ -14,6 +15,8 @@ import type {
   DrAction,
   DrResultView,
   EnrolmentView,
+  GrantKeyError,
+  GrantView,
   JobStepName,
   JobStepView,
   MeshNodeView,
@@ -35,6 +38,8 @@ export interface MeterState {
   readonly join: MeterJoinState;
   readonly read: MeterReadState;
   readonly hops: number | null;
+  /** ETX of the meter's link to its parent when the root measures it (parent = the tool). */
+  readonly linkEtx?: number | null;
   readonly drAuthorised: boolean;
   /** Why a meter failed, for the summary's exceptions. */
   readonly failure?: string;
@@ -50,6 +55,8 @@ export interface JobObserver {
   ): void;
   /** The meters of the work order and their states; call again with changed rows only. */
   meters(rows: readonly MeterState[], total?: number): void;
+  /** The dongle is tuned to the job's channel and PAN ID (shown in the dongle status). */
+  radio(tuning: { readonly channel: number; readonly panId: number }): void;
   /** The whole current topology (root first). The engine pages it for the UI. */
   topology(nodes: readonly MeshNodeView[]): void;
   alert(kind: AlertKind, detail?: string | null): void;
@@ -75,4 +82,18 @@ export interface MeterData {
 
 export interface EnrolmentSource {
   current(): Promise<EnrolmentView>;
+}
+
+export type KeySubmission =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: GrantKeyError | 'no-grant' };
+
+/** Where the worker's verification key goes, and what the UI shows of the job's grant. */
+export interface GrantKeys {
+  current(): GrantView;
+  onChange(listener: (view: GrantView) => void): () => void;
+  /** Resolves when the head-end has accepted or refused the key. */
+  submit(verificationKey: string): Promise<KeySubmission>;
+  /** The job is over: nothing waits for a key any more. */
+  reset(): void;
 }

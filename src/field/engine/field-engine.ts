@@ -16,16 +16,20 @@
  * API:
  *
  *   const engine = new FieldEngine({ client, token, vault, handshakeClock, device, radio,
- *                                    channel, panId, clock?, random?, logger?, ... });
+ *                                    radioOverride?, clock?, random?, logger?, ... });
  *   engine.onEvent((e) => …);                // 'phase' | 'dongle' | 'tool-authenticated' |
- *                                            // 'mesh-started' | 'network-key' | 'joins' | 'mesh' |
- *                                            // 'revoked' | 'stopped'
+ *                                            // 'radio-tuned' | 'mesh-started' | 'network-key' |
+ *                                            // 'joins' | 'mesh' | 'revoked' | 'stopped'
  *   const job = await engine.start(workOrderId);   // resolves once the mesh root runs; rejects
  *                                                  // (everything torn down) when a step fails
  *   engine.joinCounts() / engine.root / engine.connection / engine.phase
  *   await engine.end();                      // ends the job at the head-end (POST end), logs out of
  *                                            // PANA, wipes keys, stops the mesh root and the VPN
  *   await engine.whenStopped();              // resolves after revocation or end has torn down
+ *
+ * The dongle's channel and PAN ID come with the job (JobConnection.radio: the meters keep their
+ * concentrator's PAN): the engine tunes the radio to them at the mesh step, before the mesh root
+ * starts, and reports it ('radio-tuned'). `radioOverride` replaces them for bench and lab use only.
  *
  * On revocation (the key server's PTR, the gateway refusing handshakes, the API refusing the
  * certificate) the job session wipes the network key at once and tears down; the engine then
@@ -55,7 +59,7 @@ import type { ToolPanaSession } from '../tool-auth/index.ts';
 import type { CredentialVault, PersistedHandshakeClock } from '../vault/index.ts';
 import type { VpnClientOptions } from '../vpn/index.ts';
 import type { VpnLink } from '../job/index.ts';
-import type { FieldRadio, RadioAttachment } from './field-radio.ts';
+import type { FieldRadio, RadioAttachment, RadioTuning } from './field-radio.ts';
 import { realTimeEngineClock } from './real-time-clock.ts';
 
 /** How often the engine asks the head-end about the job (also the revocation check), ms. */
@@ -82,6 +86,13 @@ export type FieldEngineEvent =
   | { readonly kind: 'phase'; readonly phase: JobPhase }
   | ({ readonly kind: 'dongle' } & RadioAttachment)
   | { readonly kind: 'tool-authenticated'; readonly keyIndex: number; readonly keyServer: string }
+  /** The dongle is tuned to the job's radio (or the lab override), before the mesh root starts. */
+  | {
+      readonly kind: 'radio-tuned';
+      readonly channel: number;
+      readonly panId: number;
+      readonly source: 'job' | 'override';
+    }
   | {
       readonly kind: 'mesh-started';
       /** The root's global address (DODAG ID) and link-local address, as text. */
@@ -113,9 +124,11 @@ export interface FieldEngineOptions {
   readonly handshakeClock: PersistedHandshakeClock;
   readonly device: FieldEngineDevice;
   readonly radio: FieldRadio;
-  /** Radio channel and PAN ID the dongle was configured with (the adapter tunes it). */
-  readonly channel: number;
-  readonly panId: number;
+  /**
+   * Bench and lab use only: this channel and PAN ID instead of the job's (JobConnection.radio).
+   * A tool in the field always takes the job's, which name the PAN its meters stayed on.
+   */
+  readonly radioOverride?: RadioTuning;
   /** The mesh root's clock; default the wall clock. */
   readonly clock?: EngineClock;
   /** Uniform [0, 1) for Trickle; default Math.random. */
@@ -297,6 +310,22 @@ export class FieldEngine {
   /** JobSession's seam: the mesh root over the dongle, with the network key. */
   private readonly startMesh: StartMeshRoot = async ({ link, networkKey, meshPrefix, job }) => {
     const radio = this.o.radio;
+    // Tuned before the root starts: its first beacon and DIO must go out on the meters' PAN.
+    const tuning: RadioTuning = this.o.radioOverride ?? job.radio;
+    await radio.tune({ channel: tuning.channel, panId: tuning.panId });
+    if (this.o.radioOverride !== undefined)
+      this.o.logger?.warn('radio override in use instead of the job’s', {
+        channel: tuning.channel,
+        panId: tuning.panId,
+        jobChannel: job.radio.channel,
+        jobPanId: job.radio.panId,
+      });
+    this.emit({
+      kind: 'radio-tuned',
+      channel: tuning.channel,
+      panId: tuning.panId,
+      source: this.o.radioOverride === undefined ? 'job' : 'override',
+    });
     await this.waitForRadio();
     const extendedAddress = radio.extendedAddress;
     if (extendedAddress === undefined) throw new Error('the dongle reported no EUI-64');
@@ -308,8 +337,8 @@ export class FieldEngine {
       ...this.o.mesh,
       crypto,
       extendedAddress,
-      panId: this.o.panId,
-      channel: this.o.channel,
+      panId: tuning.panId,
+      channel: tuning.channel,
       meshPrefix: meshPrefix.address,
       paaAddress: parseIpv6Address(job.keyServer.address),
       paaPort: job.keyServer.port,

@@ -14,7 +14,18 @@ export type RadioAttachment =
   /** The dongle went away (unplug, stopped answering) or was closed. */
   | { readonly attached: false; readonly reason: string };
 
+/** Where the mesh runs: the job's meters' channel and PAN ID (the contract's JobRadio). */
+export interface RadioTuning {
+  readonly channel: number;
+  readonly panId: number;
+}
+
 export interface FieldRadio extends MeshRadio {
+  /**
+   * Tunes the dongle to `tuning`: at once when one is attached, else each dongle that attaches
+   * is configured with it. Rejects when the attached dongle refuses it (a channel it lacks).
+   */
+  tune(tuning: RadioTuning): Promise<void>;
   readonly attached: boolean;
   /** The dongle's EUI-64 once one was attached (it becomes the root's MAC and IPv6 identity). */
   readonly extendedAddress: bigint | undefined;

@@ -7,5 +7,5 @@ export {
   LOGOUT_WAIT_MS,
 } from './field-engine.ts';
 export type { FieldEngineDevice, FieldEngineEvent, FieldEngineOptions, JoinCounts } from './field-engine.ts';
-export type { FieldRadio, RadioAttachment } from './field-radio.ts';
+export type { FieldRadio, RadioAttachment, RadioTuning } from './field-radio.ts';
 export { realTimeEngineClock } from './real-time-clock.ts';

@@ -21,6 +21,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
+import { JobRadio } from '../../contract/headend-api/index.ts';
 import type { JobConnection, JobStatus } from '../../contract/headend-api/index.ts';
 import type { Logger, SecretBytes } from '../../log/index.ts';
 import { getCrypto } from '../../stack/crypto/index.ts';
@@ -164,6 +165,15 @@ export class JobSession extends EventEmitter<JobSessionEvents> {
         throw err;
       }
       this.job = job;
+      // Without the meters' channel and PAN ID the mesh root would be heard by none of them:
+      // refuse before any tunnel is set up, and free the gateway peer the head-end added.
+      if (!JobRadio.safeParse(job.radio).success) {
+        wg.privateKey.wipe();
+        await this.o.client
+          .call('endJob', { token: this.o.token, params: { id: job.jobId } })
+          .catch(() => undefined);
+        throw new Error('the head-end sent no radio channel and PAN ID for this job');
+      }
       this.setPhase('connecting');
       const gatewayKey = decodeKeyBase64(job.gateway.publicKey);
       if (gatewayKey === null) throw new Error('the head-end sent an invalid gateway key');

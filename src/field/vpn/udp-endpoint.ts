@@ -19,10 +19,3 @@ export async function resolveEndpoint(text: string): Promise<ResolvedEndpoint> {
   const { address, family } = await lookup(hp.host);
   return { endpoint: endpointText(address, hp.port), address, port: hp.port, family: family === 6 ? 6 : 4 };
 }
-
-/** The address and port to hand to `socket.send` for a device endpoint. */
-export function sendTarget(endpoint: string): { address: string; port: number } {
-  const hp = splitHostPort(endpoint);
-  if (hp === null) throw new RangeError(`endpoint "${endpoint}" is not numeric host:port`);
-  return { address: hp.host, port: hp.port };
-}

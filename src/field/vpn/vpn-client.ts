@@ -8,9 +8,10 @@
  * The private key comes from the caller (the credential vault, later) as `SecretBytes`; the device
  * keeps the only copy and `stop()` wipes it with every session key. Nothing here logs key material.
  */
-import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { Logger, SecretBytes } from '../../log/index.ts';
+import { NODE_TIMERS, REAL_CLOCK, WireguardDeviceDriver } from '../../node-wireguard/index.ts';
+import type { EdgeClock, EdgeDatagramSocket, EdgeTimers } from '../../node-wireguard/index.ts';
 import { getCrypto } from '../../stack/crypto/index.ts';
 import type { CryptoProvider } from '../../stack/crypto/index.ts';
 import { addressesEqual, formatIpv6Address } from '../../stack/ipv6/index.ts';
@@ -20,7 +21,6 @@ import {
   STRING_ENDPOINTS,
   WireguardDevice,
   encodeKeyBase64,
-  endpointText,
   parseIpPrefix,
 } from '../../stack/wireguard/index.ts';
 import type {
@@ -33,36 +33,10 @@ import type {
 import type { NorthboundLink, NorthboundLinkEvents, NorthboundLinkState } from '../northbound-link.ts';
 import { looksLikeIpv6Packet } from '../northbound-link.ts';
 import { echoFor, echoReply, echoRequest } from './echo.ts';
-import { resolveEndpoint, sendTarget } from './udp-endpoint.ts';
+import { resolveEndpoint } from './udp-endpoint.ts';
 
-/** The clock of the edge: monotonic ms for the device, Unix ms for TAI64N (whitepaper §5.1). */
-export interface EdgeClock {
-  now(): number;
-  wallClock(): number;
-}
-
-export const REAL_CLOCK: EdgeClock = { now: () => performance.now(), wallClock: () => Date.now() };
-
-/**
- * A datagram path standing in for the UDP socket (the virtual clock's simulated network): the
- * gateway's endpoint text is passed through unresolved and must be what `onMessage` reports.
- */
-export interface EdgeDatagramSocket {
-  send(bytes: Uint8Array, endpoint: string): void;
-  onMessage(listener: (bytes: Uint8Array, endpoint: string) => void): void;
-  close(): void;
-}
-
-/** Timers of the edge; default Node's (the virtual clock's scheduler in simulations). */
-export interface EdgeTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const NODE_TIMERS: EdgeTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export { REAL_CLOCK } from '../../node-wireguard/index.ts';
+export type { EdgeClock, EdgeDatagramSocket, EdgeTimers } from '../../node-wireguard/index.ts';
 
 export interface VpnGatewayPeer {
   readonly publicKey: Uint8Array;
@@ -87,7 +61,10 @@ export interface VpnClientOptions {
   /** Secure random bytes; default the crypto provider's. */
   readonly random?: (n: number) => Uint8Array;
   readonly clock?: EdgeClock;
-  /** Replaces the UDP socket (`listenPort` then unused); default a node:dgram socket. */
+  /**
+   * Replaces the UDP socket (`listenPort` then unused); default a node:dgram socket. The
+   * gateway's endpoint text is passed through unresolved and must be what `onMessage` reports.
+   */
   readonly datagrams?: EdgeDatagramSocket;
   /** Timers of the device's deadlines; default Node's. */
   readonly timers?: EdgeTimers;
@@ -146,8 +123,6 @@ interface PendingEcho {
   readonly done: (rttMs: number | null) => void;
 }
 
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
-
 export class VpnClient extends EventEmitter<VpnClientEvents> implements NorthboundLink {
   private readonly device: WireguardDevice<string>;
   private readonly clock: EdgeClock;
@@ -155,18 +130,13 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
   private readonly logger: Logger | undefined;
   private readonly random: (n: number) => Uint8Array;
   private peer: WireguardPeer<string> | null = null;
-  private socket: dgram.Socket | null = null;
-  private injected: EdgeDatagramSocket | null = null;
-  private readonly timers: EdgeTimers;
-  private timer: unknown = null;
+  private readonly driver: WireguardDeviceDriver;
   private currentState: NorthboundLinkState = 'down';
   private stopped = false;
   private readonly pending = new Map<number, PendingEcho>();
   private readonly pingIdentifier: number;
   private nextSequence = 1;
   private readonly edge = {
-    datagramsIn: 0,
-    datagramsOut: 0,
     packetsIn: 0,
     packetsOut: 0,
     echoRequestsAnswered: 0,
@@ -175,7 +145,6 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
     badIcmpv6: 0,
     noRoute: 0,
     sentWhileStopped: 0,
-    socketErrors: 0,
   };
 
   constructor(private readonly options: VpnClientOptions) {
@@ -183,7 +152,6 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
     if (options.tunnelAddress.length !== 16) throw new RangeError('tunnel address must be 16 bytes (IPv6)');
     const crypto = options.crypto ?? getCrypto();
     this.clock = options.clock ?? REAL_CLOCK;
-    this.timers = options.timers ?? NODE_TIMERS;
     this.random = options.random ?? ((n) => crypto.randomBytes(n));
     this.tunnelAddress = options.tunnelAddress.slice();
     this.logger = options.logger;
@@ -195,6 +163,14 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
       endpoints: STRING_ENDPOINTS,
       wallClock: () => clock.wallClock(),
       ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+    });
+    this.driver = new WireguardDeviceDriver({
+      device: this.device,
+      clock,
+      timers: options.timers ?? NODE_TIMERS,
+      onOutput: (out) => this.onOutput(out),
+      logger: this.logger,
+      socketErrorMessage: 'vpn socket error',
     });
     const id = this.random(2);
     this.pingIdentifier = (id[0]! << 8) | id[1]!;
@@ -210,36 +186,21 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
 
   /** The bound local UDP port (after `start()`). */
   get localPort(): number {
-    return this.socket?.address().port ?? 0;
+    return this.driver.boundPort ?? 0;
   }
 
   /** Opens the socket and starts the handshake with the gateway. */
   async start(): Promise<void> {
     if (this.stopped) throw new Error('a stopped VpnClient cannot be restarted');
-    if (this.socket !== null || this.injected !== null) throw new Error('VpnClient already started');
+    if (this.driver.opened) throw new Error('VpnClient already started');
     const gw = this.options.gateway;
     if (this.options.datagrams !== undefined) {
-      const injected = this.options.datagrams;
-      this.injected = injected;
-      injected.onMessage((bytes, endpoint) => this.onDatagramBytes(bytes, endpoint));
+      this.driver.attach(this.options.datagrams);
       this.connect(gw.endpoint);
       return;
     }
     const resolved = await resolveEndpoint(gw.endpoint);
-    const socket = dgram.createSocket(resolved.family === 6 ? 'udp6' : 'udp4');
-    this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(this.options.listenPort ?? 0, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', (e) => {
-      this.edge.socketErrors++;
-      this.logger?.warn('vpn socket error', { error: e });
-    });
-    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    await this.driver.bind(resolved.family === 6 ? 'udp6' : 'udp4', this.options.listenPort ?? 0);
     this.connect(resolved.endpoint);
   }
 
@@ -260,7 +221,7 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
     });
     // A keepalive starts the handshake now rather than with the first packet (wg(8) does this for
     // peers with a persistent keepalive; the tool wants the tunnel up before the job needs it).
-    this.apply(this.device.keepalive(this.clock.now(), this.peer));
+    this.driver.apply(this.device.keepalive(this.clock.now(), this.peer));
   }
 
   /** NorthboundLink: one IPv6 packet towards the head-end. */
@@ -282,7 +243,7 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
       return;
     }
     this.edge.packetsOut++;
-    this.apply(this.device.send(this.clock.now(), peer, ipv6Packet));
+    this.driver.apply(this.device.send(this.clock.now(), peer, ipv6Packet));
   }
 
   /**
@@ -322,44 +283,25 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
   }
 
   counters(): VpnClientCounters {
-    return { ...this.edge, device: { ...this.device.counters } };
+    return { ...this.driver.counters, ...this.edge, device: { ...this.device.counters } };
   }
 
   /** Closes the socket, clears the timer, ends pending pings and wipes every key. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
+    this.driver.halt();
     for (const p of [...this.pending.values()]) p.done(null);
     this.device.close();
     this.peer = null;
     const wasUp = this.currentState === 'up';
     this.setState('down');
     if (wasUp) this.emit('down', 'stopped');
-    this.injected?.close();
-    this.injected = null;
-    const socket = this.socket;
-    this.socket = null;
-    if (socket !== null) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await this.driver.close();
   }
 
-  // --- edge plumbing ---
-
-  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.stopped) return;
-    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    this.onDatagramBytes(bytes, endpointText(rinfo.address, rinfo.port));
-  }
-
-  private onDatagramBytes(bytes: Uint8Array, endpoint: string): void {
-    if (this.stopped) return;
-    this.edge.datagramsIn++;
-    this.apply(this.device.receive(this.clock.now(), bytes, endpoint));
-  }
-
-  private apply(out: DeviceOutput<string>): void {
-    for (const d of out.datagrams) this.transmit(d.endpoint, d.bytes);
+  /** The device's events and inner packets (the driver has sent its datagrams). */
+  private onOutput(out: DeviceOutput<string>): void {
     for (const e of out.events) this.onDeviceEvent(e);
     for (const p of out.packets) {
       if (p.family !== 6) {
@@ -368,22 +310,6 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
       }
       this.onInnerPacket(p.packet);
     }
-    this.schedule();
-  }
-
-  private transmit(endpoint: string, bytes: Uint8Array): void {
-    if (this.injected !== null) {
-      this.edge.datagramsOut++;
-      this.injected.send(bytes, endpoint);
-      return;
-    }
-    const socket = this.socket;
-    if (socket === null) return;
-    const { address, port } = sendTarget(endpoint);
-    this.edge.datagramsOut++;
-    socket.send(bytes, port, address, (e) => {
-      if (e) this.edge.socketErrors++;
-    });
   }
 
   private onDeviceEvent(e: WireguardEvent<string>): void {
@@ -434,19 +360,6 @@ export class VpnClient extends EventEmitter<VpnClientEvents> implements Northbou
       }
     }
     this.emit('packet', packet);
-  }
-
-  private schedule(): void {
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
-    if (this.stopped) return;
-    const deadline = this.device.nextDeadline();
-    if (deadline === null) return;
-    const wait = Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(deadline - this.clock.now())));
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = null;
-      if (!this.stopped) this.apply(this.device.tick(this.clock.now()));
-    }, wait);
   }
 
   private setState(state: NorthboundLinkState): void {

@@ -186,6 +186,11 @@ export class AccountService {
     return { account, session: { ...session, lastSeenMs: nowMs } };
   }
 
+  /** An account's user name (to show who authorised something); undefined for an unknown id. */
+  async username(id: string): Promise<string | undefined> {
+    return (await this.deps.accounts.findById(id))?.username;
+  }
+
   /** Ends the session; true when a live session was ended. */
   async signOut(token: string): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;

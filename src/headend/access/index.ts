@@ -22,7 +22,7 @@ export {
 } from './accounts.ts';
 export type { AccountServiceDeps, SignedIn, Authenticated } from './accounts.ts';
 export { WorkOrderService } from './work-orders.ts';
-export type { WorkOrderServiceDeps, NewWorkOrder } from './work-orders.ts';
+export type { WorkOrderServiceDeps, NewWorkOrder, WorkOrderMeter, WorkOrderView } from './work-orders.ts';
 export { GrantService, METER_ACTIONS, VERIFICATION_KEY_TTL_MS, ACCESS_KEY_MAX_TTL_MS } from './grants.ts';
 export type {
   GrantServiceDeps,

@@ -33,6 +33,17 @@ export interface NewWorkOrder {
   readonly windowEndMs: number;
 }
 
+/** A meter of an order with the EUI-64 the registry holds for it (mesh events name meters by it). */
+export interface WorkOrderMeter {
+  readonly meterId: string;
+  readonly eui64: string;
+}
+
+/** What the API returns for an order (the contract's WorkOrder): its meters with their EUI-64s. */
+export interface WorkOrderView extends Omit<WorkOrderRecord, 'meterIds'> {
+  readonly meters: readonly WorkOrderMeter[];
+}
+
 export class WorkOrderService {
   constructor(private readonly deps: WorkOrderServiceDeps) {}
 
@@ -109,6 +120,21 @@ export class WorkOrderService {
 
   listForWorker(workerId: string): Promise<WorkOrderRecord[]> {
     return this.deps.workOrders.listForWorker(workerId);
+  }
+
+  /**
+   * The order as the tool gets it: each meter with its registry EUI-64. Assignment refuses meters
+   * not in the registry, so a meter missing now was removed from it since; it is left out (the
+   * tool could not recognise it on the mesh anyway) rather than failing the worker's whole list.
+   */
+  async view(order: WorkOrderRecord): Promise<WorkOrderView> {
+    const { meterIds, ...rest } = order;
+    const meters: WorkOrderMeter[] = [];
+    for (const meterId of meterIds) {
+      const meter = await this.deps.meters.findById(meterId);
+      if (meter !== undefined) meters.push({ meterId, eui64: meter.eui64 });
+    }
+    return { ...rest, meters };
   }
 
   /** The console's list (the caller has checked the supervisor role). */

@@ -48,7 +48,7 @@ function supervisorId(caller: CallerContext): string {
 
 export function registerAmrRoutes(
   app: FastifyInstance,
-  deps: HandlerDeps & { readonly amr: AmrApiDeps },
+  deps: HandlerDeps & { readonly amr: AmrApiDeps; readonly clock: () => number },
 ): void {
   const E = AMR_ENDPOINTS;
   const auth = { ca: deps.ca, accounts: deps.accounts };
@@ -106,6 +106,29 @@ export function registerAmrRoutes(
         throw new ApiError('not-found', `no meter ${params.id}`);
       throw e;
     }
+  });
+
+  // Under the same checks as a DR command on this meter: the grant's work order must include it,
+  // so a tool never learns of authorisations for meters it may not act on.
+  registerEndpoint(app, E.meterDrAuthorisations, auth, async ({ params, caller, accessKey }) => {
+    await allow(caller, accessKey, params.id, 'demand-response');
+    const records = await deps.amr.amr.listUsableDrAuthorisations(params.id, deps.clock());
+    const names = new Map<string, string>();
+    const authorisations = [];
+    for (const r of records) {
+      if (!names.has(r.issuedBy))
+        names.set(r.issuedBy, (await deps.accounts.username(r.issuedBy)) ?? r.issuedBy);
+      authorisations.push({
+        id: r.id,
+        action: r.action,
+        loadLimitW: r.loadLimitW,
+        issuedBy: r.issuedBy,
+        issuedByName: names.get(r.issuedBy) ?? r.issuedBy,
+        issuedAtMs: r.issuedAtMs,
+        expiresAtMs: r.expiresAtMs,
+      });
+    }
+    return { meterId: params.id, authorisations };
   });
 
   registerEndpoint(app, E.drCommand, auth, async ({ params, body, caller, accessKey }) => {

@@ -77,12 +77,13 @@ export function registerHandlers(app: FastifyInstance, deps: HandlerDeps): void 
     signedOut: await deps.accounts.signOut(required(caller.token, 'token')),
   }));
 
-  registerEndpoint(app, E.myWorkOrders, auth, async ({ caller }) => ({
-    workOrders: await deps.workOrders.listForWorker(required(caller.account, 'account').id),
-  }));
+  registerEndpoint(app, E.myWorkOrders, auth, async ({ caller }) => {
+    const orders = await deps.workOrders.listForWorker(required(caller.account, 'account').id);
+    return { workOrders: await Promise.all(orders.map((o) => deps.workOrders.view(o))) };
+  });
 
-  registerEndpoint(app, E.assignWorkOrder, auth, ({ body, caller }) =>
-    deps.workOrders.assign(required(caller.account, 'account').id, body),
+  registerEndpoint(app, E.assignWorkOrder, auth, async ({ body, caller }) =>
+    deps.workOrders.view(await deps.workOrders.assign(required(caller.account, 'account').id, body)),
   );
 
   registerEndpoint(app, E.startWorkOrder, auth, async ({ params, caller }) => {
@@ -93,7 +94,7 @@ export function registerHandlers(app: FastifyInstance, deps: HandlerDeps): void 
       throw new ApiError('forbidden', 'this work order is assigned to another tool', {
         reason: 'wrong-tool',
       });
-    return deps.workOrders.start(workerId, params.id);
+    return deps.workOrders.view(await deps.workOrders.start(workerId, params.id));
   });
 
   registerEndpoint(app, E.requestGrant, auth, async ({ body, caller }) =>

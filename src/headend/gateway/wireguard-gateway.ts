@@ -12,10 +12,16 @@
  * Junk never creates state: the device keeps nothing for a datagram that does not authenticate
  * (whitepaper §5.1, §5.3) and the gateway adds nothing but counters.
  */
-import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
 import type { Logger, SecretBytes } from '../../log/index.ts';
+import {
+  MAX_TIMER_DELAY,
+  NODE_TIMERS,
+  REAL_CLOCK,
+  WireguardDeviceDriver,
+} from '../../node-wireguard/index.ts';
+import type { EdgeClock, EdgeDatagramSocket, EdgeTimers } from '../../node-wireguard/index.ts';
 import { getCrypto } from '../../stack/crypto/index.ts';
 import type { CryptoProvider } from '../../stack/crypto/index.ts';
 import { formatIpv6Address } from '../../stack/ipv6/index.ts';
@@ -26,7 +32,6 @@ import {
   STRING_ENDPOINTS,
   WireguardDevice,
   encodeKeyBase64,
-  endpointText,
   splitHostPort,
 } from '../../stack/wireguard/index.ts';
 import type {
@@ -43,33 +48,11 @@ import { ServiceRoutes } from './service-routes.ts';
 export const DEFAULT_GATEWAY_PORT = 51820;
 
 /** Monotonic ms for the device and timers; Unix ms for TAI64N (whitepaper §5.1). */
-export interface GatewayClock {
-  now(): number;
-  wallClock(): number;
-}
-
-const REAL_CLOCK: GatewayClock = { now: () => performance.now(), wallClock: () => Date.now() };
-
-/**
- * A datagram path standing in for the UDP socket (the virtual clock's simulated network). The
- * endpoint text is opaque to the gateway: it is learnt from `onMessage` and given back to `send`.
- */
-export interface GatewayDatagramSocket {
-  send(bytes: Uint8Array, endpoint: string): void;
-  onMessage(listener: (bytes: Uint8Array, endpoint: string) => void): void;
-  close(): void;
-}
-
+export type GatewayClock = EdgeClock;
+/** A datagram path standing in for the UDP socket (the virtual clock's simulated network). */
+export type GatewayDatagramSocket = EdgeDatagramSocket;
 /** Timers of the edge; default Node's (the virtual clock's scheduler in simulations). */
-export interface GatewayTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const NODE_TIMERS: GatewayTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export type GatewayTimers = EdgeTimers;
 
 export interface GatewayOptions {
   readonly privateKey: SecretBytes;
@@ -146,6 +129,11 @@ export interface GatewayCounters {
   notIpv6: number;
   /** ICMPv6 to the gateway's address that did not decode. */
   badIcmpv6: number;
+  /**
+   * Handshake initiations from the public key of a peer removed because its device was revoked
+   * (also counted by the device as unknown-peer): nothing is answered and no state is kept.
+   */
+  revokedPeerAttempts: number;
   socketErrors: number;
   /** The device's drops by reason: junk, replays, unknown peers, disallowed sources. */
   device: Record<DropReason, number>;
@@ -159,7 +147,8 @@ interface PeerRecord {
   offlineTimer: unknown;
 }
 
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
+/** Public keys of revoked peers remembered to tell their retries apart (oldest forgotten first). */
+export const REVOKED_PEERS_KEPT = 1024;
 
 export class WireguardGateway extends EventEmitter<GatewayEvents> {
   private readonly device: WireguardDevice<string>;
@@ -169,14 +158,10 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
   private readonly logger: Logger | undefined;
   private readonly routes = new ServiceRoutes<RouteHandler>();
   private readonly records = new Map<WireguardPeer<string>, PeerRecord>();
-  private socket: dgram.Socket | null = null;
-  private injected: GatewayDatagramSocket | null = null;
+  private readonly driver: WireguardDeviceDriver;
   private readonly timers: GatewayTimers;
-  private timer: unknown = null;
   private stopped = false;
   private readonly edge = {
-    datagramsIn: 0,
-    datagramsOut: 0,
     packetsFromPeers: 0,
     packetsToPeers: 0,
     echoRequestsAnswered: 0,
@@ -184,8 +169,10 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     noPeerRoute: 0,
     notIpv6: 0,
     badIcmpv6: 0,
-    socketErrors: 0,
+    revokedPeerAttempts: 0,
   };
+  /** Base64 public keys of peers removed on revocation, in removal order (no secrets). */
+  private readonly revokedPeers = new Set<string>();
 
   constructor(private readonly options: GatewayOptions) {
     super();
@@ -205,7 +192,18 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
       random: options.random ?? ((n) => crypto.randomBytes(n)),
       endpoints: STRING_ENDPOINTS,
       wallClock: () => clock.wallClock(),
+      onUnknownPeer: (publicKey) => {
+        if (this.revokedPeers.has(encodeKeyBase64(publicKey))) this.edge.revokedPeerAttempts++;
+      },
       ...(options.underLoadThreshold !== undefined ? { underLoadThreshold: options.underLoadThreshold } : {}),
+    });
+    this.driver = new WireguardDeviceDriver({
+      device: this.device,
+      clock,
+      timers: this.timers,
+      onOutput: (out) => this.onOutput(out),
+      logger: this.logger,
+      socketErrorMessage: 'gateway socket error',
     });
   }
 
@@ -215,34 +213,23 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
 
   /** The bound UDP port (after `start()`). */
   get port(): number {
-    return this.socket?.address().port ?? (this.injected !== null ? (this.options.port ?? 0) : 0);
+    return this.driver.boundPort ?? (this.driver.usesInjectedTransport ? (this.options.port ?? 0) : 0);
   }
 
   /** Binds the UDP socket; resolves with the port. */
   async start(): Promise<number> {
     if (this.stopped) throw new Error('a stopped gateway cannot be restarted');
-    if (this.socket !== null || this.injected !== null) throw new Error('gateway already started');
+    if (this.driver.opened) throw new Error('gateway already started');
     if (this.options.datagrams !== undefined) {
-      const injected = this.options.datagrams;
-      this.injected = injected;
-      injected.onMessage((bytes, endpoint) => this.onDatagramBytes(bytes, endpoint));
+      this.driver.attach(this.options.datagrams);
       return this.options.port ?? 0;
     }
     const bindAddress = this.options.bindAddress ?? '::';
-    const socket = dgram.createSocket(isIPv4(bindAddress) ? 'udp4' : 'udp6');
-    this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(this.options.port ?? DEFAULT_GATEWAY_PORT, bindAddress, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', (e) => {
-      this.edge.socketErrors++;
-      this.logger?.warn('gateway socket error', { error: e });
-    });
-    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    await this.driver.bind(
+      isIPv4(bindAddress) ? 'udp4' : 'udp6',
+      this.options.port ?? DEFAULT_GATEWAY_PORT,
+      bindAddress,
+    );
     this.logger?.info('gateway listening', {
       port: this.port,
       tunnelAddress: formatIpv6Address(this.tunnelAddress),
@@ -276,7 +263,7 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     this.records.set(peer, record);
     this.logger?.info('gateway peer added', { peer: record.from.id, label: record.from.label });
     if (peer.persistentKeepalive > 0 && peer.endpoint !== null) {
-      this.apply(this.device.keepalive(this.clock.now(), peer));
+      this.driver.apply(this.device.keepalive(this.clock.now(), peer));
     }
     return this.status(record);
   }
@@ -284,8 +271,11 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
   /**
    * Removes the peer and discards its credential: sessions, handshake state and queued packets
    * are wiped (DESIGN.md §4 "a disabled session's credential is discarded"). False when unknown.
+   * `revoked`: the peer's device was revoked; its public key is remembered (REVOKED_PEERS_KEPT) so
+   * its handshake retries are counted apart (`revokedPeerAttempts`), still unanswered.
    */
-  removePeer(publicKey: Uint8Array): boolean {
+  removePeer(publicKey: Uint8Array, o: { revoked?: boolean } = {}): boolean {
+    if (o.revoked === true) this.rememberRevoked(publicKey);
     const peer = this.device.peerByPublicKey(publicKey);
     if (peer === null) return false;
     const record = this.records.get(peer)!;
@@ -297,8 +287,16 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
       record.online = false;
       this.emit('peer-offline', this.status(record), 'removed');
     }
-    this.schedule();
+    this.driver.schedule();
     return true;
+  }
+
+  private rememberRevoked(publicKey: Uint8Array): void {
+    const id = encodeKeyBase64(publicKey);
+    this.revokedPeers.delete(id); // re-inserted as the newest
+    this.revokedPeers.add(id);
+    if (this.revokedPeers.size > REVOKED_PEERS_KEPT)
+      this.revokedPeers.delete(this.revokedPeers.values().next().value!);
   }
 
   peers(): GatewayPeerStatus[] {
@@ -330,20 +328,19 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
       return false;
     }
     this.edge.packetsToPeers++;
-    this.apply(this.device.send(this.clock.now(), peer, ipv6Packet));
+    this.driver.apply(this.device.send(this.clock.now(), peer, ipv6Packet));
     return true;
   }
 
   counters(): GatewayCounters {
-    return { ...this.edge, device: { ...this.device.counters } };
+    return { ...this.driver.counters, ...this.edge, device: { ...this.device.counters } };
   }
 
   /** Closes the socket, clears every timer and wipes every key. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
+    this.driver.halt();
     const online: PeerRecord[] = [];
     for (const record of this.records.values()) {
       if (record.offlineTimer !== null) this.timers.clearTimeout(record.offlineTimer);
@@ -354,29 +351,11 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     this.device.close();
     for (const record of online) this.emit('peer-offline', this.status(record), 'stopped');
     this.records.clear();
-    this.injected?.close();
-    this.injected = null;
-    const socket = this.socket;
-    this.socket = null;
-    if (socket !== null) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await this.driver.close();
   }
 
-  // --- edge plumbing ---
-
-  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.stopped) return;
-    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    this.onDatagramBytes(bytes, endpointText(rinfo.address, rinfo.port));
-  }
-
-  private onDatagramBytes(bytes: Uint8Array, endpoint: string): void {
-    if (this.stopped) return;
-    this.edge.datagramsIn++;
-    this.apply(this.device.receive(this.clock.now(), bytes, endpoint));
-  }
-
-  private apply(out: DeviceOutput<string>): void {
-    for (const d of out.datagrams) this.transmit(d.endpoint, d.bytes);
+  /** The device's events and inner packets (the driver has sent its datagrams). */
+  private onOutput(out: DeviceOutput<string>): void {
     for (const e of out.events) this.onDeviceEvent(e);
     for (const p of out.packets) {
       const record = this.records.get(p.peer);
@@ -387,22 +366,6 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
       }
       this.onInnerPacket(p.packet, record);
     }
-    this.schedule();
-  }
-
-  private transmit(endpoint: string, bytes: Uint8Array): void {
-    if (this.injected !== null) {
-      this.edge.datagramsOut++;
-      this.injected.send(bytes, endpoint);
-      return;
-    }
-    const socket = this.socket;
-    const target = splitHostPort(endpoint);
-    if (socket === null || target === null) return;
-    this.edge.datagramsOut++;
-    socket.send(bytes, target.port, target.host, (e) => {
-      if (e) this.edge.socketErrors++;
-    });
   }
 
   private onDeviceEvent(e: WireguardEvent<string>): void {
@@ -441,7 +404,7 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     }
     if (reply !== null) {
       this.edge.echoRequestsAnswered++;
-      this.apply(this.device.send(this.clock.now(), record.peer, reply));
+      this.driver.apply(this.device.send(this.clock.now(), record.peer, reply));
       return;
     }
     const handler = this.routes.lookup(packet.subarray(24, 40)) ?? this.options.route ?? null;
@@ -465,18 +428,5 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
       rxBytes: peer.stats.rxBytes,
       txBytes: peer.stats.txBytes,
     };
-  }
-
-  private schedule(): void {
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
-    if (this.stopped) return;
-    const deadline = this.device.nextDeadline();
-    if (deadline === null) return;
-    const wait = Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(deadline - this.clock.now())));
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = null;
-      if (!this.stopped) this.apply(this.device.tick(this.clock.now()));
-    }, wait);
   }
 }

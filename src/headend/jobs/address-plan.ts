@@ -3,7 +3,10 @@
  * address in the tunnel /64 (the gateway holds interface id 1) and one mesh /64 cut from a /48,
  * so the gateway can route by AllowedIPs = tunnel /128 + mesh /64 (whitepaper §2, cryptokey
  * routing) and each job's mesh is distinguishable at the AMR server. A number is reused only after
- * the job that held it ended, lowest free first, so a long-running head-end does not run out.
+ * the job that held it ended, lowest free first, so a long-running head-end does not run out —
+ * except the numbers of a revoked tool's jobs, quarantined (handed out again only when no other
+ * is free, oldest first): meters of that job's lost mesh still carry addresses in its /64, and a
+ * replacement tool given the same /64 would find them looking like its own.
  */
 import { parseIpv6Address } from '../../stack/ipv6/index.ts';
 import type { Ipv6Address } from '../../stack/ipv6/index.ts';
@@ -34,6 +37,8 @@ export class JobAddressPlan {
   readonly tunnelPrefix: Ipv6Address;
   readonly meshPrefix48: Ipv6Address;
   private readonly used = new Set<number>();
+  /** Released after a revocation, oldest first (insertion order). */
+  private readonly quarantined = new Set<number>();
 
   constructor(options: { tunnelPrefix?: string; meshPrefix48?: string } = {}) {
     this.tunnelPrefix = parseIpv6Address(options.tunnelPrefix ?? DEFAULT_TUNNEL_PREFIX);
@@ -51,9 +56,13 @@ export class JobAddressPlan {
 
   allocate(): JobAddresses {
     let slot = 1;
-    while (this.used.has(slot)) slot++;
-    if (slot > Math.min(MESH_SUBNETS, TUNNEL_HOSTS))
-      throw new AddressPoolExhaustedError('no free tunnel address or mesh /64');
+    while (this.used.has(slot) || this.quarantined.has(slot)) slot++;
+    if (slot > Math.min(MESH_SUBNETS, TUNNEL_HOSTS)) {
+      const oldest = this.quarantined.values().next();
+      if (oldest.done === true) throw new AddressPoolExhaustedError('no free tunnel address or mesh /64');
+      slot = oldest.value;
+    }
+    this.quarantined.delete(slot);
     this.used.add(slot);
     const mesh = this.meshPrefix48.slice();
     mesh[6] = slot >> 8;
@@ -66,8 +75,10 @@ export class JobAddressPlan {
     };
   }
 
-  release(slot: number): void {
-    this.used.delete(slot);
+  /** `quarantine`: the job ended by revocation; its numbers go to the back of the queue. */
+  release(slot: number, o: { quarantine?: boolean } = {}): void {
+    if (!this.used.delete(slot)) return;
+    if (o.quarantine === true) this.quarantined.add(slot);
   }
 
   get inUse(): number {

@@ -14,6 +14,7 @@ export type {
   JobGateway,
   JobProvisionerEvents,
   JobProvisionerOptions,
+  JobRadio,
   JobRecord,
   JobStatusView,
   ServiceEndpoint,

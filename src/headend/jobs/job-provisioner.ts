@@ -33,6 +33,12 @@ export interface ServiceEndpoint {
   readonly port: number;
 }
 
+/** Channel and PAN ID of the job's meters (the contract's JobRadio). */
+export interface JobRadio {
+  readonly channel: number;
+  readonly panId: number;
+}
+
 export interface JobProvisionerOptions {
   readonly gateway: JobGateway;
   /** How tools reach the gateway's UDP listener: "host:port" or "[ipv6]:port". */
@@ -40,6 +46,11 @@ export interface JobProvisionerOptions {
   readonly serviceProviderId: string;
   readonly keyServer: ServiceEndpoint;
   readonly amrServer: ServiceEndpoint;
+  /**
+   * The radio of the area's meters, given to every job: isolated meters stay on their failed
+   * concentrator's channel and PAN, so the tool must root its mesh there to be heard.
+   */
+  readonly radio: JobRadio;
   readonly addresses?: JobAddressPlan;
   /** Prefixes behind the gateway the tool routes into the tunnel (besides the gateway itself). */
   readonly servicePrefixes?: readonly IpPrefix[];
@@ -76,6 +87,7 @@ export interface JobConnectionView {
   readonly serviceProviderId: string;
   readonly keyServer: ServiceEndpoint;
   readonly amrServer: ServiceEndpoint;
+  readonly radio: JobRadio;
   readonly startedAtMs: number;
 }
 
@@ -115,6 +127,7 @@ export class JobProvisioner extends EventEmitter<JobProvisionerEvents> {
 
   constructor(private readonly o: JobProvisionerOptions) {
     super();
+    checkRadio(o.radio);
     this.addresses = o.addresses ?? new JobAddressPlan();
     o.gateway.on('peer-online', (status) => this.onPeer(status, true));
     o.gateway.on('peer-offline', (status) => this.onPeer(status, false));
@@ -207,9 +220,10 @@ export class JobProvisioner extends EventEmitter<JobProvisionerEvents> {
 
   private finish(job: JobRecord, reason: JobEndReason): void {
     // Removing the peer wipes its sessions and handshake state in the gateway's device.
-    this.o.gateway.removePeer(job.publicKey);
+    // A revoked device's key is remembered by the gateway so its retries are counted apart.
+    this.o.gateway.removePeer(job.publicKey, { revoked: reason === 'device-revoked' });
     this.byPublicKey.delete(encodeKeyBase64(job.publicKey));
-    this.addresses.release(job.addresses.slot);
+    this.addresses.release(job.addresses.slot, { quarantine: reason === 'device-revoked' });
     job.state = 'ended';
     job.online = false;
     job.endedAtMs = this.o.clock();
@@ -253,6 +267,7 @@ export class JobProvisioner extends EventEmitter<JobProvisionerEvents> {
       serviceProviderId: this.o.serviceProviderId,
       keyServer: this.o.keyServer,
       amrServer: this.o.amrServer,
+      radio: { channel: this.o.radio.channel, panId: this.o.radio.panId },
       startedAtMs: job.startedAtMs,
     };
   }
@@ -273,4 +288,13 @@ export class JobProvisioner extends EventEmitter<JobProvisionerEvents> {
       endReason: job.endReason,
     };
   }
+}
+
+/** The contract's bounds (JobRadio): a value outside them would make every job's connection invalid. */
+function checkRadio(radio: JobRadio): void {
+  if (!Number.isInteger(radio.channel) || radio.channel < 0 || radio.channel > 0xff)
+    throw new RangeError(`radio channel must be 0..255, got ${String(radio.channel)}`);
+  // 0xffff is the broadcast PAN ID (IEEE 802.15.4-2015 §6.1), never a network's own.
+  if (!Number.isInteger(radio.panId) || radio.panId < 0 || radio.panId > 0xfffe)
+    throw new RangeError(`radio PAN ID must be 0..0xfffe, got ${String(radio.panId)}`);
 }

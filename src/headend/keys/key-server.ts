@@ -484,6 +484,7 @@ export class KeyServer {
           this.apply(this.paa.terminate(at, e.sessionId));
           return;
         }
+        if (!e.reauthentication) this.replaceOlderSessions(at, e.sessionId, meter.meterId);
         this.meterSessions.set(e.sessionId, { ...meter });
         this.log.info('meter authenticated', {
           meterId: meter.meterId,
@@ -587,6 +588,33 @@ export class KeyServer {
       this.apply(this.paa.terminate(now, sessionId));
     }
     this.schedule();
+  }
+
+  /**
+   * A meter opened a new session while an older one is still open here: it started over (its
+   * network was lost — e.g. the tool that relayed it was revoked — and it joined again through
+   * another relay). RFC 5191 §4 lets a PaC begin a new authentication at any time, and the PAA
+   * keeps the old session until the new one succeeds (a PCI alone proves nothing: anyone can
+   * send one with a meter's address); now the new session holds the key in force, the old one
+   * ends. Its PTR goes the old way and may find nobody; that session is no longer the meter's, so
+   * its end is not reported as the meter leaving.
+   */
+  private replaceOlderSessions(at: number, sessionId: number, meterId: string): void {
+    for (const [old, m] of [...this.meterSessions]) {
+      if (old === sessionId || m.meterId !== meterId) continue;
+      this.meterSessions.delete(old);
+      this.log.info('meter session replaced', { meterId, sessionId: old, by: sessionId });
+      this.auditLater({
+        atMs: at,
+        actor: SYSTEM_ACTOR,
+        action: 'pana.session-replaced',
+        outcome: 'done',
+        subject: meterId,
+        reason: 'new authentication',
+        detail: { sessionId: old, replacedBy: sessionId },
+      });
+      this.apply(this.paa.terminate(at, old));
+    }
   }
 
   private terminatePending(idP: string): void {

@@ -3,9 +3,10 @@
  * (RFC 5216; TLS 1.3 per RFC 9190) for a PaC reached directly through the tunnel, while meters,
  * which always arrive relayed in a PRY (RFC 6345), keep EAP-PSK.
  *
- * - `NodeTlsServerEngine`: the src/stack TlsEngine on Node's TLS server over an in-memory Duplex.
- *   The client certificate is requested but judged here, after the handshake and before the
- *   commitment message (RFC 9190 §2.5) is sent: nothing is committed to a refused tool.
+ * - `NodeTlsServerEngine`: the src/stack TlsEngine on Node's TLS server (src/node-tls runs it
+ *   over an in-memory Duplex). The client certificate is requested but judged here, after the
+ *   handshake and before the commitment message (RFC 9190 §2.5) is sent: nothing is committed to
+ *   a refused tool.
  * - `checkToolCertificate`: the refusal reasons an auditor reads — no certificate, unknown CA,
  *   tampered (issuer matches, signature does not verify), then the CA's own verdict (revoked,
  *   expired, unknown serial, not for client authentication) through the injected `identifyClient`
@@ -14,22 +15,12 @@
  *   sessions are tools', so key-server.ts can audit them apart from meters.
  */
 import { X509Certificate } from 'node:crypto';
-import { Duplex } from 'node:stream';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../../log/index.ts';
+import { NodeEapTlsEngine } from '../../node-tls/index.ts';
 import { createEapTlsServer } from '../../stack/eap/index.ts';
-import type {
-  EapServerMethod,
-  RandomBytes,
-  TlsEngine,
-  TlsEngineProgress,
-  TlsEngineState,
-} from '../../stack/eap/index.ts';
+import type { EapServerMethod, RandomBytes } from '../../stack/eap/index.ts';
 import type { EapServerContext } from '../../stack/pana/index.ts';
-
-/** Event-loop turns without TLS activity after which a flight is taken as complete (see the client's). */
-export const SETTLE_QUIET_TURNS = 4;
-const SETTLE_MAX_TURNS = 10_000;
 
 export type ToolIdentity =
   | { readonly ok: true; readonly deviceId: string }
@@ -65,19 +56,6 @@ export async function checkToolCertificate(
   return identify(cert);
 }
 
-class EapTlsWire extends Duplex {
-  readonly written: Buffer[] = [];
-  activity = 0;
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.written.push(chunk);
-    this.activity++;
-    callback();
-  }
-
-  override _read(): void {}
-}
-
 export interface NodeTlsServerEngineOptions {
   readonly context: SecureContext;
   readonly caCertificate: X509Certificate;
@@ -85,40 +63,12 @@ export interface NodeTlsServerEngineOptions {
   readonly onSettled: () => void;
 }
 
-export class NodeTlsServerEngine implements TlsEngine {
-  private readonly wire = new EapTlsWire();
-  private socket: TLSSocket | undefined;
-  private state: TlsEngineState = 'handshaking';
-  private failure: string | undefined;
-  private committed = false;
+export class NodeTlsServerEngine extends NodeEapTlsEngine {
   private identity: string | undefined;
-  /** Asynchronous work the settling must wait for (the certificate verdict). */
-  private holds = 0;
-  private busy = false;
-  private ready = false;
-  private closed = false;
-  private seen = 0;
-  private quiet = 0;
-  private turns = 0;
 
-  constructor(private readonly o: NodeTlsServerEngineOptions) {}
-
-  get version(): '1.2' | '1.3' | undefined {
-    const p = this.socket?.getProtocol();
-    return p === 'TLSv1.3' ? '1.3' : p === 'TLSv1.2' ? '1.2' : undefined;
+  constructor(private readonly o: NodeTlsServerEngineOptions) {
+    super(o.onSettled);
   }
-
-  readonly exporter = (label: string, length: number, context?: Uint8Array): Uint8Array => {
-    if (!this.socket || this.state !== 'established') throw new Error('TLS session not established');
-    // Without a context for TLS 1.2 (RFC 5216 §2.3 = RFC 5705 with no context); Node's typings
-    // make the optional argument look required.
-    const km = this.socket.exportKeyingMaterial(
-      length,
-      label,
-      (context === undefined ? undefined : Buffer.from(context)) as Buffer,
-    );
-    return new Uint8Array(km);
-  };
 
   get peerIdentity(): string | undefined {
     return this.identity;
@@ -130,24 +80,7 @@ export class NodeTlsServerEngine implements TlsEngine {
   receive(records: Uint8Array): void {
     if (this.closed) throw new Error('TLS engine closed');
     if (!this.socket) this.socket = this.open();
-    this.wire.push(Buffer.from(records));
-    this.kick();
-  }
-
-  progress(): TlsEngineProgress | undefined {
-    if (this.busy || !this.ready) return undefined;
-    this.ready = false;
-    const output = new Uint8Array(Buffer.concat(this.wire.written.splice(0)));
-    const p: TlsEngineProgress = { output, state: this.state, committed: this.committed };
-    if (this.failure !== undefined) p.failure = this.failure;
-    return p;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.socket?.destroy();
-    this.wire.destroy();
+    this.feed(records);
   }
 
   private open(): TLSSocket {
@@ -177,52 +110,18 @@ export class NodeTlsServerEngine implements TlsEngine {
         )
         .finally(() => {
           this.holds--;
-          this.wire.activity++;
+          this.noteActivity();
         });
     });
     socket.on('data', () => {
       this.fail('unexpected application data from the tool');
-      this.wire.activity++;
+      this.noteActivity();
     });
     socket.on('error', (err: Error & { code?: string }) => {
       this.fail(`tls-handshake-failed: ${err.code ?? err.message}`);
-      this.wire.activity++;
+      this.noteActivity();
     });
     return socket;
-  }
-
-  private fail(reason: string): void {
-    if (this.state === 'failed') return;
-    this.state = 'failed';
-    this.failure = reason;
-  }
-
-  private kick(): void {
-    this.ready = false;
-    this.quiet = 0;
-    this.turns = 0;
-    if (this.busy) return;
-    this.busy = true;
-    setImmediate(() => this.check());
-  }
-
-  private check(): void {
-    if (this.closed) return;
-    this.turns++;
-    if (this.wire.activity !== this.seen || this.holds > 0) {
-      this.seen = this.wire.activity;
-      this.quiet = 0;
-    } else {
-      this.quiet++;
-    }
-    if (this.quiet < SETTLE_QUIET_TURNS && this.turns < SETTLE_MAX_TURNS) {
-      setImmediate(() => this.check());
-      return;
-    }
-    if (this.turns >= SETTLE_MAX_TURNS) this.fail('TLS engine never settled');
-    this.busy = false;
-    this.ready = true;
-    this.o.onSettled();
   }
 }
 

@@ -32,6 +32,8 @@ export interface AmrRepository {
   /** Marks an unused, unexpired authorisation used; true when this call took it. */
   useDrAuthorisation(id: string, usedBy: string, atMs: number): Promise<boolean>;
   listDrAuthorisations(limit: number): Promise<DrAuthorisationRecord[]>;
+  /** One meter's unused authorisations that are still valid at `atMs`, newest first. */
+  listUsableDrAuthorisations(meterId: string, atMs: number): Promise<DrAuthorisationRecord[]>;
   /** The newest stored reading of a meter (registers only, no history), if any. */
   latestReading(meterId: string): Promise<Pick<MeterReading, 'readAtMs' | 'registers'> | undefined>;
   /** The newest read exceptions of every meter, newest first. */

@@ -2,7 +2,7 @@
  * EAP packet codec (RFC 3748 §4). EAP over PANA carries exactly one packet per EAP-Payload AVP,
  * so the Length field must equal the bytes given (no trailing padding accepted).
  */
-import { ByteReader, ByteWriter } from '../wire/index.ts';
+import { ByteReader, ByteWriter, DecodeError } from '../wire/index.ts';
 import { EAP_CODE, EAP_HEADER_LENGTH, EAP_TYPE } from './constants.ts';
 
 const CODEC = 'eap';
@@ -42,6 +42,19 @@ export function decodeEapPacket(bytes: Uint8Array): EapPacket {
       return { code, identifier };
     default:
       return r.fail(`unknown code ${code}`, 0);
+  }
+}
+
+/**
+ * decodeEapPacket for what the other side sent: undefined instead of a DecodeError, since every
+ * method silently discards and counts a malformed packet (RFC 3748 §7.2).
+ */
+export function decodeReceivedEapPacket(bytes: Uint8Array): EapPacket | undefined {
+  try {
+    return decodeEapPacket(bytes);
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined;
+    throw e;
   }
 }
 

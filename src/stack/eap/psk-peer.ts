@@ -10,8 +10,7 @@
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { bytesEqual, DecodeError } from '../wire/index.ts';
 import { EAP_CODE, EAP_TYPE } from './constants.ts';
-import { decodeEapPacket, encodeEapPacket, encodeNak, identityPacket } from './packet.ts';
-import type { EapPacket } from './packet.ts';
+import { decodeReceivedEapPacket, encodeEapPacket, encodeNak, identityPacket } from './packet.ts';
 import {
   buildEapPskPChannelPacket,
   computeEapPskMacP,
@@ -66,13 +65,8 @@ class EapPskPeer implements EapPeerMethod {
   }
 
   receive(packet: Uint8Array): EapStep {
-    let p: EapPacket;
-    try {
-      p = decodeEapPacket(packet);
-    } catch (e) {
-      if (e instanceof DecodeError) return this.tally.discard('malformed EAP packet');
-      throw e;
-    }
+    const p = decodeReceivedEapPacket(packet);
+    if (p === undefined) return this.tally.discard('malformed EAP packet');
     if (p.code === EAP_CODE.SUCCESS) return this.onSuccess(p.identifier);
     if (p.code === EAP_CODE.FAILURE) return this.onFailure();
     if (p.code !== EAP_CODE.REQUEST) return this.tally.discard('EAP Response sent to the peer');

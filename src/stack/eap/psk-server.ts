@@ -12,8 +12,7 @@
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { bytesEqual, DecodeError } from '../wire/index.ts';
 import { EAP_CODE, EAP_TYPE } from './constants.ts';
-import { decodeEapPacket, encodeEapPacket } from './packet.ts';
-import type { EapPacket } from './packet.ts';
+import { decodeReceivedEapPacket, encodeEapPacket } from './packet.ts';
 import {
   buildEapPskPChannelPacket,
   computeEapPskMacP,
@@ -80,13 +79,8 @@ class EapPskServer implements EapServerMethod {
   receive(packet: Uint8Array): EapStep {
     const s = this.state;
     if (s.name !== 'wait-2' && s.name !== 'wait-4') return this.tally.discard('no EAP Request outstanding');
-    let p: EapPacket;
-    try {
-      p = decodeEapPacket(packet);
-    } catch (e) {
-      if (e instanceof DecodeError) return this.tally.discard('malformed EAP packet');
-      throw e;
-    }
+    const p = decodeReceivedEapPacket(packet);
+    if (p === undefined) return this.tally.discard('malformed EAP packet');
     if (p.code !== EAP_CODE.RESPONSE) return this.tally.discard('not an EAP Response');
     // RFC 3748 §4.1: a Response must carry the Identifier of the outstanding Request.
     if (p.identifier !== s.identifier) return this.tally.discard('EAP Response identifier mismatch');

@@ -2,8 +2,9 @@
  * The TLS implementation EAP-TLS runs over, seen from the sans-I/O methods (tls-peer.ts,
  * tls-server.ts): TLS bytes go in, and once the engine has settled, one flight of TLS bytes comes
  * out together with the handshake state. The engine itself lives at the edge (Node's TLS over a
- * Duplex in src/field/tool-auth and src/headend/keys) because TLS there is asynchronous; the edge
- * resumes the lower layer when `progress()` has something (method.ts, "pending").
+ * Duplex in src/node-tls, for src/field/tool-auth and src/headend/keys) because TLS there is
+ * asynchronous; the edge resumes the lower layer when `progress()` has something (method.ts,
+ * "pending").
  */
 import type { TlsExporter } from './tls.ts';
 

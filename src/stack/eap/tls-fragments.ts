@@ -4,7 +4,9 @@
  * between them, and reassemble an incoming one while acknowledging each fragment that has M set.
  */
 import { DecodeError } from '../wire/index.ts';
-import { decodeEapTlsTypeData, fragmentTlsMessage, TlsReassembler } from './tls.ts';
+import { EAP_TYPE } from './constants.ts';
+import { encodeEapPacket } from './packet.ts';
+import { decodeEapTlsTypeData, encodeEapTlsTypeData, fragmentTlsMessage, TlsReassembler } from './tls.ts';
 import type { EapTlsFragment } from './tls.ts';
 
 /**
@@ -21,6 +23,19 @@ export function isAcknowledgement(f: EapTlsFragment): boolean {
 
 export const ACKNOWLEDGEMENT: EapTlsFragment = { start: false, more: false, data: new Uint8Array(0) };
 
+/** One EAP-TLS fragment as a whole EAP Request (server) or Response (peer) packet. */
+export function encodeEapTlsPacket(code: 1 | 2, identifier: number, f: EapTlsFragment): Uint8Array {
+  return encodeEapPacket({ code, identifier, type: EAP_TYPE.TLS, typeData: encodeEapTlsTypeData(f) });
+}
+
+/** Sizes both roles take in their options. */
+export interface EapTlsFragmentLimits {
+  /** TLS bytes per outgoing fragment (default DEFAULT_EAP_TLS_FRAGMENT). */
+  maxDataPerFragment?: number;
+  /** Largest incoming TLS message accepted (default 64 KiB, tls.ts). */
+  maxMessageLength?: number;
+}
+
 export type IncomingFragment =
   | { kind: 'start' }
   | { kind: 'acknowledgement' }
@@ -35,10 +50,11 @@ export class EapTlsFragments {
   /** Mirror of the message being reassembled, to refuse a bad fragment without losing it. */
   private partial: { announced: number | undefined; received: number } | undefined;
 
-  constructor(
-    private readonly maxDataPerFragment: number,
-    maxMessageLength?: number,
-  ) {
+  private readonly maxDataPerFragment: number;
+
+  constructor(limits: EapTlsFragmentLimits = {}) {
+    this.maxDataPerFragment = limits.maxDataPerFragment ?? DEFAULT_EAP_TLS_FRAGMENT;
+    const { maxMessageLength } = limits;
     this.reassembler = new TlsReassembler(maxMessageLength === undefined ? {} : { maxMessageLength });
   }
 

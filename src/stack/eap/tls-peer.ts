@@ -11,24 +11,19 @@
  * message has arrived (RFC 9190 §2.5): an earlier Success is discarded (RFC 3748 §4.2 lets a
  * lower layer that knows better ignore it).
  */
-import { DecodeError } from '../wire/index.ts';
 import { EAP_CODE, EAP_TYPE } from './constants.ts';
 import { DiscardTally } from './method.ts';
 import type { EapPeerMethod, EapStep } from './method.ts';
-import { decodeEapPacket, encodeEapPacket } from './packet.ts';
-import type { EapPacket } from './packet.ts';
+import { decodeReceivedEapPacket } from './packet.ts';
 import type { TlsEngine } from './tls-engine.ts';
-import { ACKNOWLEDGEMENT, DEFAULT_EAP_TLS_FRAGMENT, EapTlsFragments } from './tls-fragments.ts';
-import { deriveEapTlsKeys, encodeEapTlsTypeData } from './tls.ts';
+import { ACKNOWLEDGEMENT, EapTlsFragments, encodeEapTlsPacket } from './tls-fragments.ts';
+import type { EapTlsFragmentLimits } from './tls-fragments.ts';
+import { deriveEapTlsKeys } from './tls.ts';
 import type { EapTlsFragment } from './tls.ts';
 
-export interface EapTlsPeerOptions {
+export interface EapTlsPeerOptions extends EapTlsFragmentLimits {
   /** The client side TLS engine (the edge's Node TLS, or a test double). */
   engine: TlsEngine;
-  /** TLS bytes per outgoing fragment (default DEFAULT_EAP_TLS_FRAGMENT). */
-  maxDataPerFragment?: number;
-  /** Largest incoming TLS message accepted (default 64 KiB, tls.ts). */
-  maxMessageLength?: number;
 }
 
 type PeerState = 'wait-start' | 'exchanging' | 'engine-busy' | 'finished';
@@ -43,10 +38,7 @@ export class EapTlsPeer implements EapPeerMethod {
   private tlsFailure: string | undefined;
 
   constructor(private readonly o: EapTlsPeerOptions) {
-    this.fragments = new EapTlsFragments(
-      o.maxDataPerFragment ?? DEFAULT_EAP_TLS_FRAGMENT,
-      o.maxMessageLength,
-    );
+    this.fragments = new EapTlsFragments(o);
   }
 
   get discards(): ReadonlyMap<string, number> {
@@ -54,13 +46,8 @@ export class EapTlsPeer implements EapPeerMethod {
   }
 
   receive(packet: Uint8Array): EapStep {
-    let p: EapPacket;
-    try {
-      p = decodeEapPacket(packet);
-    } catch (e) {
-      if (e instanceof DecodeError) return this.tally.discard('malformed EAP packet');
-      throw e;
-    }
+    const p = decodeReceivedEapPacket(packet);
+    if (p === undefined) return this.tally.discard('malformed EAP packet');
     if (this.state === 'finished') return this.tally.discard('method finished');
     if (p.code === EAP_CODE.SUCCESS) return this.onSuccess();
     if (p.code === EAP_CODE.FAILURE) {
@@ -139,14 +126,7 @@ export class EapTlsPeer implements EapPeerMethod {
   }
 
   private respond(identifier: number, f: EapTlsFragment): EapStep {
-    return {
-      send: encodeEapPacket({
-        code: EAP_CODE.RESPONSE,
-        identifier,
-        type: EAP_TYPE.TLS,
-        typeData: encodeEapTlsTypeData(f),
-      }),
-    };
+    return { send: encodeEapTlsPacket(EAP_CODE.RESPONSE, identifier, f) };
   }
 }
 

@@ -12,23 +12,20 @@
  * The identifier changes with every new Request (RFC 3748 §4.1); a Response with another one is
  * discarded, as is anything arriving while the engine works.
  */
-import { DecodeError } from '../wire/index.ts';
 import { EAP_CODE, EAP_TYPE } from './constants.ts';
 import { DiscardTally } from './method.ts';
 import type { EapServerMethod, EapStep, RandomBytes } from './method.ts';
-import { decodeEapPacket, encodeEapPacket } from './packet.ts';
-import type { EapPacket } from './packet.ts';
+import { decodeReceivedEapPacket, encodeEapPacket } from './packet.ts';
 import type { TlsEngine } from './tls-engine.ts';
-import { ACKNOWLEDGEMENT, DEFAULT_EAP_TLS_FRAGMENT, EapTlsFragments } from './tls-fragments.ts';
-import { deriveEapTlsKeys, encodeEapTlsTypeData } from './tls.ts';
+import { ACKNOWLEDGEMENT, EapTlsFragments, encodeEapTlsPacket } from './tls-fragments.ts';
+import type { EapTlsFragmentLimits } from './tls-fragments.ts';
+import { deriveEapTlsKeys } from './tls.ts';
 import type { EapTlsFragment } from './tls.ts';
 
-export interface EapTlsServerOptions {
+export interface EapTlsServerOptions extends EapTlsFragmentLimits {
   /** The server side TLS engine; it decides whether the client certificate is acceptable. */
   engine: TlsEngine;
   random: RandomBytes;
-  maxDataPerFragment?: number;
-  maxMessageLength?: number;
 }
 
 type ServerState = 'idle' | 'exchanging' | 'engine-busy' | 'finished';
@@ -43,10 +40,7 @@ export class EapTlsServer implements EapServerMethod {
   private identity: Uint8Array | undefined;
 
   constructor(private readonly o: EapTlsServerOptions) {
-    this.fragments = new EapTlsFragments(
-      o.maxDataPerFragment ?? DEFAULT_EAP_TLS_FRAGMENT,
-      o.maxMessageLength,
-    );
+    this.fragments = new EapTlsFragments(o);
     // RFC 3748 §4.1: the first identifier should be random-ish; later ones are +1.
     this.identifier = o.random(1)[0]!;
   }
@@ -67,13 +61,8 @@ export class EapTlsServer implements EapServerMethod {
   }
 
   receive(packet: Uint8Array): EapStep {
-    let p: EapPacket;
-    try {
-      p = decodeEapPacket(packet);
-    } catch (e) {
-      if (e instanceof DecodeError) return this.tally.discard('malformed EAP packet');
-      throw e;
-    }
+    const p = decodeReceivedEapPacket(packet);
+    if (p === undefined) return this.tally.discard('malformed EAP packet');
     if (this.state === 'finished') return this.tally.discard('method finished');
     if (this.state === 'idle') return this.tally.discard('not started');
     if (p.code !== EAP_CODE.RESPONSE) return this.tally.discard('not a Response');
@@ -152,14 +141,7 @@ export class EapTlsServer implements EapServerMethod {
 
   private request(f: EapTlsFragment): EapStep {
     this.identifier = (this.identifier + 1) & 0xff;
-    return {
-      send: encodeEapPacket({
-        code: EAP_CODE.REQUEST,
-        identifier: this.identifier,
-        type: EAP_TYPE.TLS,
-        typeData: encodeEapTlsTypeData(f),
-      }),
-    };
+    return { send: encodeEapTlsPacket(EAP_CODE.REQUEST, this.identifier, f) };
   }
 }
 

@@ -128,6 +128,11 @@ export interface DeviceOptions<E> {
   readonly maxStagedPackets?: number;
   /** Padding never grows a plaintext beyond this (whitepaper §5.4.6; the tunnel MTU). */
   readonly mtu?: number;
+  /**
+   * Told the static public key of an initiation from no configured peer (counted 'unknown-peer'),
+   * e.g. so a gateway can tell a revoked tool's retries apart. Public keys only; nothing is answered.
+   */
+  readonly onUnknownPeer?: (remoteStatic: Uint8Array, from: E) => void;
 }
 
 export interface OutgoingDatagram<E> {
@@ -190,6 +195,7 @@ export class WireguardDevice<E> {
   private readonly wallClock: (now: number) => number;
   private readonly maxStaged: number;
   private readonly mtu: number | undefined;
+  private readonly onUnknownPeer: ((remoteStatic: Uint8Array, from: E) => void) | undefined;
   private readonly peerList: WireguardPeer<E>[] = [];
   private readonly peerMacKeys = new Map<WireguardPeer<E>, MacKeys>();
   private readonly allowedIps = new AllowedIps<WireguardPeer<E>>();
@@ -210,6 +216,7 @@ export class WireguardDevice<E> {
     this.wallClock = options.wallClock ?? ((now) => now);
     this.maxStaged = options.maxStagedPackets ?? DEFAULT_MAX_STAGED_PACKETS;
     this.mtu = options.mtu;
+    this.onUnknownPeer = options.onUnknownPeer;
     this.cookieSecret = new CookieSecret(this.random);
     this.load = new LoadDetector(options.underLoadThreshold ?? DEFAULT_UNDER_LOAD_THRESHOLD);
     this.counters = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
@@ -390,6 +397,7 @@ export class WireguardDevice<E> {
     const peer = this.peerByPublicKey(consumed.remoteStatic);
     if (peer === null) {
       wipeHandshake(consumed.state);
+      this.onUnknownPeer?.(consumed.remoteStatic.slice(), from);
       return this.count('unknown-peer');
     }
     // Whitepaper §5.1: a replayed initiation carries an old timestamp; wireguard-go

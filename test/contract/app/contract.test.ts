@@ -28,6 +28,7 @@ test('well-formed commands of every kind parse', () => {
       action: { action: 'load-limit', limitW: 3000 },
       confirmed: true,
     },
+    { type: 'grant.submit-key', requestId: 'r9', verificationKey: 'Ab0_-'.repeat(8) + 'xyz' },
     {
       type: 'settings.update',
       requestId: 'r8',
@@ -47,6 +48,17 @@ test('bad commands are rejected with a reason, never thrown', () => {
     ['extra field', { type: 'snapshot', requestId: 'r1', admin: true }],
     ['missing request id', { type: 'snapshot' }],
     ['request id with spaces', { type: 'snapshot', requestId: 'a b' }],
+    ['empty verification key', { type: 'grant.submit-key', requestId: 'r', verificationKey: '' }],
+    [
+      'verification key of 201 characters',
+      { type: 'grant.submit-key', requestId: 'r', verificationKey: 'k'.repeat(201) },
+    ],
+    ['verification key not text', { type: 'grant.submit-key', requestId: 'r', verificationKey: 42 }],
+    ['verification key missing', { type: 'grant.submit-key', requestId: 'r' }],
+    [
+      'verification key with a grant id beside it',
+      { type: 'grant.submit-key', requestId: 'r', verificationKey: 'k'.repeat(43), grantId: 'g' },
+    ],
     [
       'DR without confirmation',
       { type: 'dr.execute', requestId: 'r', meterId: 'M1', action: { action: 'disconnect' } },
@@ -110,6 +122,41 @@ test('bad commands are rejected with a reason, never thrown', () => {
   assert.ok(
     !parsed.ok && parsed.reason.startsWith('longer than'),
     'oversized text is refused before parsing',
+  );
+});
+
+test('grant and DR-authorisation views parse as sent and refuse what the UI must never get', () => {
+  const waiting = { state: 'waiting', grantId: 'grant-1', workOrderId: 'wo-1', error: 'wrong-key' };
+  assert.ok(AppEvent.safeParse({ type: 'grant', grant: waiting }).success, 'a waiting grant parses');
+  assert.equal(
+    AppEvent.safeParse({ type: 'grant', grant: { ...waiting, verificationKey: 'k'.repeat(43) } }).success,
+    false,
+    'a grant view cannot carry a key',
+  );
+  assert.equal(
+    AppEvent.safeParse({ type: 'grant', grant: { ...waiting, error: 'try harder' } }).success,
+    false,
+    'errors are codes the UI translates',
+  );
+  const detail = {
+    meterId: 'M-0001',
+    fetchedAtMs: 1,
+    registerKWh: 1.5,
+    instantaneousPowerW: null,
+    currentA: { r: null, t: null },
+    halfHourly: [],
+    drAuthorised: true,
+    drAuthorisations: [{ action: 'disconnect', loadLimitW: null, issuedBy: 'sato', expiresAtMs: 2 }],
+  };
+  assert.ok(AppEvent.safeParse({ type: 'meter.detail', requestId: 'r', detail }).success, 'detail parses');
+  assert.equal(
+    AppEvent.safeParse({
+      type: 'meter.detail',
+      requestId: 'r',
+      detail: { ...detail, drAuthorisations: [{ ...detail.drAuthorisations[0], id: 'dra-1' }] },
+    }).success,
+    false,
+    "the authorisation's id stays in the engine",
   );
 });
 

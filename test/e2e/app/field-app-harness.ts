@@ -9,7 +9,12 @@
  * - the web shell in this process (main/web-shell: startFieldApp's engine, startWebShell) with
  *   FIELDROOT_HOME at a folder of its own, and the demo's in-memory vault handed in so the spec
  *   can inspect it afterwards;
- * - Chromium at /usr/bin/chromium (test/support/chromium.ts) on the web shell's URL.
+ * - Chromium at /usr/bin/chromium (test/support/chromium.ts) on the web shell's URL, and (for
+ *   the supervisor's part) a second page on the head-end's own console.
+ *
+ * The demo supervisor enrols the test tool at start-up; grants are left to the real hand-over
+ * (`grants: 'manual'`, the default here): the spec approves them in the console and types the
+ * verification key into the app, as a supervisor and a worker would.
  *
  * Every wait is bounded; `close` stops everything it started.
  */
@@ -105,8 +110,11 @@ export class FieldAppHarness {
   page: Page | null = null;
   private dongles: { stop(): void } | null = null;
 
-  /** `web`: the web shell in this process and Chromium on it; `none`: head-end and simulator only. */
-  async start(app: 'web' | 'none' = 'web'): Promise<void> {
+  /**
+   * `web`: the web shell in this process and Chromium on it; `none`: head-end and simulator only.
+   * `grants`: 'manual' leaves grants to a supervisor in the console; 'demo' approves them itself.
+   */
+  async start(app: 'web' | 'none' = 'web', grants: 'manual' | 'demo' = 'manual'): Promise<void> {
     mkdirSync(this.appHome, { recursive: true });
     mkdirSync(join(this.dir, 'sim'), { recursive: true });
     const built = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], {
@@ -175,12 +183,27 @@ export class FieldAppHarness {
       settings,
       logger,
       demoSupervisor: SUPERVISOR,
+      demoApprovesGrants: grants === 'demo',
     });
     this.dongles = watchDongles(this.field.engine, { extraPaths: [this.ptyPath], intervalMs: 500 });
     this.shell = await startWebShell({ engine: this.field.engine, rendererDir: builtRendererDir(), logger });
     this.browser = await launchChromium();
     this.page = await this.browser.newPage();
     await this.page.goto(this.shell.url);
+  }
+
+  /** The head-end's supervisor console in a page of its own, signed in as the demo supervisor. */
+  async openConsole(): Promise<Page> {
+    if (this.browser === null) throw new Error('start the harness with the web app first');
+    // The head-end's CA is private to this test; this page alone is told to accept it.
+    const context = await this.browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${this.apiUrl}/console/`);
+    await page.getByLabel('User name').fill(SUPERVISOR.username);
+    await page.getByLabel('Password').fill(SUPERVISOR.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(`Signed in as ${SUPERVISOR.username}`).waitFor({ timeout: 20_000 });
+    return page;
   }
 
   /** The simulated field behind the pseudo-terminal (again, after `unplug`). */

@@ -3,9 +3,13 @@
  * and the simulated isolated-area-20 field (over the real pseudo-terminal path) as their own
  * processes (field-app-harness.ts):
  *
- * 1. a worker signs in, starts a job, sees all 20 meters joined and read, opens a meter and sees
- *    the values the head-end read from the simulator, issues an authorised disconnect and sees it
- *    confirmed, ends the job; then nothing secret or metered is in the app's data folder or vault;
+ * 1. a worker signs in and starts a job; the job's grant waits for a supervisor: the test, as the
+ *    supervisor, approves it in the head-end's console and reads the verification key, which the
+ *    worker types into the app (a misheard key first: refused, with what to do). The worker sees
+ *    all 20 meters joined and read, opens a meter and sees the values the head-end read from the
+ *    simulator; the disconnect is refused until the supervisor authorises it in the console, then
+ *    issued and confirmed; the job ends; then nothing secret or metered (nor the verification key)
+ *    is in the app's data folder or vault;
  * 2. the dongle is unplugged mid-job (the simulator and its pseudo-terminal go away); the app
  *    says so, and the job resumes when it is back;
  * 3. a supervisor revokes the tool mid-job; the app shows "revoked" (latency printed, not
@@ -31,6 +35,8 @@ import { FieldAppHarness, SCENARIO, SUPERVISOR, TOOL, WORKER } from './field-app
 // retried (10 + 20 + 40 s) and re-read 60 s later, so the bound leaves room for two such rounds.
 const READ_LIMIT_MS = 420_000;
 const METER = 'M-0001';
+// VPN, tool authentication and the mesh root come before the grant is asked for (≈ 30 s alone).
+const GRANT_LIMIT_MS = 240_000;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -72,9 +78,40 @@ describe('the field app end to end (web shell, Chromium, head-end and simulator 
     await h.close();
   });
 
-  it('a worker reads all 20 meters, sees a meter, disconnects it with authorisation, ends the job; nothing is left behind', async (t) => {
+  it('a supervisor approves the grant and authorises a disconnect in the console; the worker reads all 20 meters and disconnects one; nothing is left behind', async (t) => {
     const page = h.page!;
     const started = await h.signInAndStart(page);
+    const sup = await h.openConsole();
+    t.after(() => sup.context().close());
+
+    // The grant waits for the supervisor: the app says what to quote and what to ask for.
+    const waiting = page.getByRole('region', { name: 'Waiting for your supervisor' });
+    await waiting.waitFor({ timeout: GRANT_LIMIT_MS });
+    const quoted = /Quote grant (\S+) \(work order (\S+)\)/.exec(await waiting.innerText());
+    assert.ok(quoted !== null, 'the app shows the grant and work order to quote');
+    const grantId = quoted[1] ?? '';
+    assert.match(await waiting.innerText(), /Ask your supervisor to approve access in the console/);
+    // A key misheard on the phone is refused with what to do, and the worker may try again.
+    await waiting.getByLabel('Verification key').fill('x'.repeat(43));
+    await waiting.getByRole('button', { name: 'Submit key' }).click();
+    await waiting
+      .getByRole('alert')
+      .filter({ hasText: 'The head-end did not accept this key' })
+      .waitFor({ timeout: 20_000 });
+    // The supervisor approves the grant in the console, which shows the key once.
+    await sup.locator('#grant').getByLabel('Grant id').fill(grantId);
+    await sup.getByRole('button', { name: 'Approve grant', exact: true }).click();
+    const shownKey = sup.locator('#verification-key code');
+    await shownKey.waitFor({ timeout: 20_000 });
+    const verificationKey = (await shownKey.innerText()).trim();
+    assert.match(verificationKey, /^[A-Za-z0-9_-]{43}$/, 'the console shows a verification key');
+    await waiting.getByLabel('Verification key').fill(verificationKey);
+    await waiting.getByRole('button', { name: 'Submit key' }).click();
+    await page
+      .getByRole('status', { name: 'Access to meter data' })
+      .filter({ hasText: `Access approved (grant ${grantId})` })
+      .waitFor({ timeout: 20_000 });
+
     const progress = page.getByRole('status', { name: 'Job progress' });
     await progress
       .filter({ hasText: '20 of 20 meters read' })
@@ -128,18 +165,33 @@ describe('the field app end to end (web shell, Chromium, head-end and simulator 
       'the register the meter reported',
     );
 
-    // A supervisor authorises one disconnect; the worker issues it and the meter confirms.
-    await supervisor.call('authoriseDr', {
-      token: supToken,
-      params: { id: METER },
-      body: { action: 'disconnect' },
-    });
-    await page.getByRole('button', { name: 'Disconnect supply' }).click();
+    // Without a supervisor's authorisation the disconnect cannot be chosen, and the app says why.
+    const disconnect = page.getByRole('button', { name: 'Disconnect supply' });
+    await page
+      .getByText(`Not authorised — ask your supervisor to authorise disconnect for meter ${METER}`)
+      .waitFor({ timeout: 20_000 });
+    assert.equal(await disconnect.isDisabled(), true, 'no authorisation: the disconnect is disabled');
+    // The supervisor authorises one disconnect in the console; the worker opens the meter again.
+    const drForm = sup.locator('#dr-authorise');
+    await drForm.getByLabel('Meter id').fill(METER);
+    await drForm.getByLabel('Action').selectOption('disconnect');
+    await drForm.getByRole('button', { name: 'Authorise' }).click();
+    await sup.getByText(`Authorised disconnect of ${METER}`).waitFor({ timeout: 20_000 });
+    await page.locator('section.detail').getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: `Open meter ${METER}` }).click();
+    await page.getByText(`Authorised by ${SUPERVISOR.username} until`).waitFor({ timeout: 20_000 });
+    // The worker issues it, confirms, and the meter confirms.
+    await disconnect.click();
     await page
       .getByRole('alertdialog', { name: 'Confirm demand-response action' })
       .getByRole('button', { name: 'Confirm' })
       .click();
     await page.getByText('Disconnect supply: Confirmed by the meter').waitFor({ timeout: 60_000 });
+    // Single use: fetched again, the meter has no disconnect authorisation left.
+    await page
+      .locator('#dr-state-disconnect')
+      .filter({ hasText: 'Not authorised' })
+      .waitFor({ timeout: 20_000 });
 
     await page.getByRole('button', { name: 'End job' }).click();
     await page.getByRole('heading', { name: 'Job summary' }).waitFor({ timeout: 30_000 });
@@ -172,6 +224,14 @@ describe('the field app end to end (web shell, Chromium, head-end and simulator 
       );
     }
     for (const psk of psks) assert.ok(!settingsText.includes(psk.toString('hex')), 'settings hold no PSK');
+    assert.ok(!settingsText.includes(verificationKey), 'settings hold no verification key');
+    for (const entry of Object.values(VAULT_ENTRY)) {
+      const value = await h.vault.read(entry);
+      assert.ok(
+        value === null || !Buffer.from(value).toString('latin1').includes(verificationKey),
+        `vault entry ${entry} holds no verification key`,
+      );
+    }
   });
 
   it('an unplugged dongle is reported, and the job resumes when it is back', async () => {

@@ -9,11 +9,14 @@ import {
 } from '../../../src/contract/app/index.ts';
 import {
   AppEngine,
+  GrantHandOver,
   HeadendError,
+  HeadendMeterData,
   memorySettingsStore,
   type HeadendSessions,
   type MeterData,
 } from '../../../src/field/app-engine/index.ts';
+import { HeadendApiError } from '../../../src/field/headend-client/index.ts';
 import { ScriptedJob, meterId } from './fixtures/scripted-job.ts';
 
 const PASSWORD = 'worker-pass-0001';
@@ -32,7 +35,9 @@ const sessions: HeadendSessions = {
 };
 
 /** An engine with one UI attached; every event it sends is checked against the contract. */
-function harness(extra: { meterData?: MeterData; headend?: HeadendSessions | null } = {}) {
+function harness(
+  extra: { meterData?: MeterData; headend?: HeadendSessions | null; grant?: GrantHandOver } = {},
+) {
   const job = new ScriptedJob();
   let now = 1_700_000_000_000;
   const engine = new AppEngine({
@@ -41,6 +46,7 @@ function harness(extra: { meterData?: MeterData; headend?: HeadendSessions | nul
     headend: extra.headend === undefined ? sessions : extra.headend,
     job,
     ...(extra.meterData === undefined ? {} : { meterData: extra.meterData }),
+    ...(extra.grant === undefined ? {} : { grant: extra.grant }),
   });
   const events: AppEvent[] = [];
   const conn = engine.connect((e) => {
@@ -251,6 +257,7 @@ test('DR needs the meter grant; an authorised action is passed on once and its o
         instantaneousPowerW: 640,
         currentA: { r: 3.2, t: 2.9 },
         halfHourly: [],
+        drAuthorisations: [],
       }),
     demandResponse(id, action): Promise<DrResultView> {
       calls.push(`${id}:${action.action}`);
@@ -284,4 +291,65 @@ test('DR needs the meter grant; an authorised action is passed on once and its o
     detail?.type === 'meter.detail' && detail.detail.registerKWh === 1234.5 && detail.detail.drAuthorised,
     'detail carries values and the grant',
   );
+});
+
+test('a grant waits for the verification key: a wrong key shows an error to act on, the right one gives access', async () => {
+  const RIGHT = 'k'.repeat(43);
+  const exchanged: string[] = [];
+  const client = {
+    call: ((name: string, input: { body?: { verificationKey?: string } }) => {
+      if (name === 'requestGrant') return Promise.resolve({ id: 'grant-1' });
+      if (name !== 'exchangeGrant') return Promise.reject(new Error(`unexpected ${name}`));
+      const key = input.body?.verificationKey ?? '';
+      exchanged.push(key);
+      return key === RIGHT
+        ? Promise.resolve({ grantId: 'grant-1', accessKey: 'a'.repeat(43), expiresAtMs: 9e12 })
+        : Promise.reject(new HeadendApiError(403, 'forbidden', 'access denied: unknown-key', 'unknown-key'));
+    }) as never,
+  };
+  const grant = new GrantHandOver();
+  const reads = new HeadendMeterData({ client, approval: grant, clock: () => 1 });
+  const h = harness({ grant });
+  await readyToStart(h);
+  const early = await h.send({ type: 'grant.submit-key', verificationKey: RIGHT });
+  assert.ok(early?.type === 'reply' && !early.ok && early.code === 'no-job', 'no key before a job');
+  await h.send({ type: 'job.start', workOrderId: null });
+  // What the job driver does once the mesh runs: ask for access to read results.
+  const begun = reads.begin('wo-1', TOKEN);
+  await new Promise((r) => setImmediate(r));
+  const waiting = h.events.filter((e) => e.type === 'grant').at(-1);
+  assert.deepEqual(
+    waiting,
+    { type: 'grant', grant: { state: 'waiting', grantId: 'grant-1', workOrderId: 'wo-1', error: null } },
+    'the UI is told the grant waits, with the id to quote',
+  );
+  assert.deepEqual(h.engine.snapshot().grant, waiting?.type === 'grant' ? waiting.grant : null);
+
+  const wrong = await h.send({ type: 'grant.submit-key', verificationKey: 'x'.repeat(43) });
+  assert.ok(
+    wrong?.type === 'reply' && !wrong.ok && wrong.code === 'not-authorised',
+    'a wrong key is refused',
+  );
+  assert.deepEqual(h.engine.snapshot().grant, {
+    state: 'waiting',
+    grantId: 'grant-1',
+    workOrderId: 'wo-1',
+    error: 'wrong-key',
+  });
+  const right = await h.send({ type: 'grant.submit-key', verificationKey: RIGHT });
+  assert.ok(right?.type === 'reply' && right.ok, 'the right key is accepted');
+  await begun;
+  assert.equal(reads.hasAccess, true);
+  assert.deepEqual(h.engine.snapshot().grant, {
+    state: 'approved',
+    grantId: 'grant-1',
+    workOrderId: 'wo-1',
+    demoApprovedBy: null,
+  });
+  assert.ok(
+    h.events.every((e) => !JSON.stringify(e).includes(RIGHT)),
+    'the key is never echoed in an event',
+  );
+  await h.send({ type: 'job.end' });
+  assert.deepEqual(h.engine.snapshot().grant, { state: 'none' }, 'the grant is forgotten with the job');
 });

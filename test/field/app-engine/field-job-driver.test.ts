@@ -15,6 +15,10 @@ import { HeadendApiError } from '../../../src/field/headend-client/index.ts';
 
 const ROOT_EUI = 0x00124b0000000001n;
 const METER_EUI = 0x00124b00000000a1n;
+/** A second meter of the order, behind the first (two hops). */
+const METER2_EUI = 0x00124b00000000a2n;
+/** A node that is not in the work order (a neighbour's meter hearing the root). */
+const STRANGER_EUI = 0x00124b00000000ffn;
 const NOW = 1_700_000_000_000;
 
 /** The link-local address of an EUI-64 (RFC 4291 appendix A: U/L bit flipped). */
@@ -52,6 +56,7 @@ class ScriptedFieldJob implements FieldJob {
     this.emit({ kind: 'phase', phase: 'authenticating' });
     this.emit({ kind: 'tool-authenticated', keyIndex: 1, keyServer: 'keyserver.test' });
     this.emit({ kind: 'phase', phase: 'starting-mesh' });
+    this.emit({ kind: 'radio-tuned', channel: 33, panId: 0x7a3c, source: 'job' });
     this.emit({
       kind: 'mesh-started',
       address: 'fd00::1',
@@ -100,9 +105,13 @@ class Recorder implements JobObserver {
   details = new Map<JobStepName, (string | null)[]>();
   rows = new Map<string, MeterState>();
   total = 0;
-  nodes: { eui64: string; hops: number; state: string }[] = [];
+  nodes: { eui64: string; hops: number; state: string; meterId?: string | null }[] = [];
   alerts = new Set<AlertKind>();
   stoppedReason: string | null = null;
+  tuned: { channel: number; panId: number } | null = null;
+  radio(tuning: { channel: number; panId: number }) {
+    this.tuned = tuning;
+  }
   step(step: JobStepName, status: JobStepView['status'], _p?: number | null, detail?: string | null) {
     this.steps.set(step, status);
     this.details.set(step, [...(this.details.get(step) ?? []), detail ?? null]);
@@ -111,7 +120,7 @@ class Recorder implements JobObserver {
     for (const r of rows) this.rows.set(r.meterId, r);
     if (total !== undefined) this.total = total;
   }
-  topology(nodes: readonly { eui64: string; hops: number; state: string }[]) {
+  topology(nodes: readonly { eui64: string; hops: number; state: string; meterId?: string | null }[]) {
     this.nodes = [...nodes];
   }
   alert(kind: AlertKind) {
@@ -150,7 +159,10 @@ const ORDER = {
   id: 'wo-1',
   workerId: 'acct-1',
   toolId: 'tool-1',
-  meterIds: ['M-0001', 'M-0002'],
+  meters: [
+    { meterId: 'M-0001', eui64: METER_EUI.toString(16).padStart(16, '0') },
+    { meterId: 'M-0002', eui64: METER2_EUI.toString(16).padStart(16, '0') },
+  ],
   windowStartMs: NOW - 1000,
   windowEndMs: NOW + 3_600_000,
   state: 'assigned',
@@ -275,4 +287,82 @@ test('without an open work order the job stops and says what to do; a failing st
   assert.equal(failing.seen.steps.get('vpn'), 'failed', 'the VPN step failed');
   assert.match(failing.seen.stoppedReason ?? '', /the gateway did not answer/);
   await until('released', () => failing.released() === 1);
+});
+
+test('a meter shows joined, with hops and its link to the root, as soon as the mesh reports it, before any read', async () => {
+  const { job, reads, seen, handle } = setUp();
+  await until('the mesh root runs', () => seen.steps.get('mesh-root') === 'done');
+  assert.deepEqual(seen.tuned, { channel: 33, panId: 0x7a3c }, 'the job’s radio is reported');
+  assert.deepEqual(
+    [...seen.rows.values()].map((r) => [r.meterId, r.eui64, r.join]),
+    [
+      ['M-0001', '00124b00000000a1', 'waiting'],
+      ['M-0002', '00124b00000000a2', 'waiting'],
+    ],
+    'rows carry the EUI-64s of the work order',
+  );
+  await until('the grant is taken', () => reads.began === 'wo-1');
+
+  // M-0002's PANA is relayed first: it is authenticating, with no hops yet.
+  job.emit({
+    kind: 'mesh',
+    event: {
+      kind: 'join-state',
+      eui: METER2_EUI,
+      address: addressOf(METER2_EUI),
+      state: { state: 'authenticating', pana: true, routed: false, mleSynchronised: false },
+    },
+  });
+  assert.equal(seen.rows.get('M-0002')?.join, 'authenticating');
+  assert.equal(seen.rows.get('M-0002')?.hops, null);
+
+  job.emit({
+    kind: 'mesh',
+    event: {
+      kind: 'node-joined-dodag',
+      address: addressOf(METER_EUI),
+      eui: METER_EUI,
+      parent: addressOf(ROOT_EUI),
+    },
+  });
+  job.emit({ kind: 'mesh', event: { kind: 'link-quality', eui: METER_EUI, etx: 1.5 } });
+  job.emit({
+    kind: 'mesh',
+    event: {
+      kind: 'node-joined-dodag',
+      address: addressOf(METER2_EUI),
+      eui: METER2_EUI,
+      parent: addressOf(METER_EUI),
+    },
+  });
+  job.emit({
+    kind: 'mesh',
+    event: { kind: 'node-joined-dodag', address: addressOf(STRANGER_EUI), eui: STRANGER_EUI },
+  });
+  const m1 = seen.rows.get('M-0001');
+  const m2 = seen.rows.get('M-0002');
+  assert.deepEqual([m1?.join, m1?.hops, m1?.linkEtx], ['joined', 1, 1.5], 'one hop, ETX to the root');
+  assert.deepEqual(
+    [m2?.join, m2?.hops, m2?.linkEtx],
+    ['joined', 2, null],
+    'two hops; the root does not measure that link',
+  );
+  assert.equal(m1?.read, 'unread', 'joined before any read exists');
+  assert.equal(
+    seen.nodes.find((n) => n.eui64 === '00124b00000000a1')?.meterId,
+    'M-0001',
+    'the mesh view names the meter',
+  );
+  assert.equal(
+    seen.steps.get('meters-joining'),
+    'done',
+    'both meters of the order joined (the stranger does not count)',
+  );
+
+  job.emit({
+    kind: 'mesh',
+    event: { kind: 'node-left', address: addressOf(METER2_EUI), eui: METER2_EUI, reason: 'no-path' },
+  });
+  assert.equal(seen.rows.get('M-0002')?.join, 'lost', 'a meter that left is shown lost');
+  await handle.end();
 });

@@ -36,12 +36,21 @@ function fakeClient(answers: Partial<Record<string, unknown>>) {
     call: ((name: string, input: Call['input']) => {
       calls.push({ name, input });
       const answer = answers[name];
+      if (typeof answer === 'function')
+        return Promise.resolve().then(() => (answer as (i: unknown) => unknown)(input));
       return answer === undefined ? Promise.reject(new Error(`unexpected ${name}`)) : Promise.resolve(answer);
     }) as never,
   };
 }
 
-function setUp(authorisationId: string | null = 'dra-1') {
+interface Usable {
+  id: string;
+  action: 'disconnect' | 'reconnect' | 'load-limit';
+  loadLimitW: number | null;
+  expiresAtMs?: number;
+}
+
+function setUp(usable: readonly Usable[] = [{ id: 'dra-1', action: 'disconnect', loadLimitW: null }]) {
   const client = fakeClient({
     requestGrant: { id: 'gr-1' },
     exchangeGrant: { grantId: 'gr-1', accessKey: ACCESS_KEY, expiresAtMs: NOW + 3_600_000 },
@@ -61,6 +70,18 @@ function setUp(authorisationId: string | null = 'dra-1') {
       ],
     },
     meterReadings: { meterId: 'M-0001', readings: [READING] },
+    meterDrAuthorisations: {
+      meterId: 'M-0001',
+      authorisations: usable.map((u) => ({
+        id: u.id,
+        action: u.action,
+        loadLimitW: u.loadLimitW,
+        issuedBy: 'acc-sato',
+        issuedByName: 'sato',
+        issuedAtMs: NOW - 60_000,
+        expiresAtMs: u.expiresAtMs ?? NOW + 1_800_000,
+      })),
+    },
     drCommand: {
       meterId: 'M-0001',
       action: 'disconnect',
@@ -80,7 +101,6 @@ function setUp(authorisationId: string | null = 'dra-1') {
         return Promise.resolve(VERIFICATION_KEY);
       },
     },
-    authorisations: { find: () => Promise.resolve(authorisationId) },
     clock: () => NOW,
   });
   return { client, data, approvals };
@@ -125,20 +145,51 @@ test("a meter's detail is the newest reading in kWh, W and A, with half-hourly e
   assert.equal(detail.halfHourly[0]?.startMs, Date.parse('2026-11-19T00:00:00+09:00'));
   assert.ok(Math.abs((detail.halfHourly[0]?.kWh ?? -1) - 0.3) < 1e-9, '3 × 0.1 kWh in the first half hour');
   assert.equal(detail.halfHourly[1]?.kWh, null, 'a missing slot is unknown, not zero');
+  assert.deepEqual(
+    detail.drAuthorisations,
+    [{ action: 'disconnect', loadLimitW: null, issuedBy: 'sato', expiresAtMs: NOW + 1_800_000 }],
+    "the meter's usable authorisation, by the supervisor's name, without its id",
+  );
 });
 
-test('DR goes out only with a supervisor authorisation, under the access key, and reports the meter confirmation', async () => {
-  const without = setUp(null);
+test('DR goes out only with a supervisor authorisation of that action (and limit), found under the access key', async () => {
+  const without = setUp([]);
   await without.data.begin('wo-1', 'tok');
   const refused = await without.data.demandResponse('M-0001', { action: 'disconnect' }, 'tok');
   assert.equal(refused.outcome, 'refused');
   assert.ok(!without.client.calls.some((c) => c.name === 'drCommand'), 'nothing was sent to the meter');
+  const lookup = without.client.calls.find((c) => c.name === 'meterDrAuthorisations');
+  assert.equal(
+    lookup?.input.accessKey,
+    ACCESS_KEY,
+    'the lookup is made under the grant, not a supervisor session',
+  );
+  assert.equal(lookup?.input.params?.id, 'M-0001');
 
-  const { client, data } = setUp('dra-7');
+  const other = setUp([
+    { id: 'dra-3', action: 'reconnect', loadLimitW: null },
+    { id: 'dra-4', action: 'load-limit', loadLimitW: 2000 },
+    { id: 'dra-5', action: 'disconnect', loadLimitW: null, expiresAtMs: NOW },
+  ]);
+  await other.data.begin('wo-1', 'tok');
+  const wrongLimit = await other.data.demandResponse('M-0001', { action: 'load-limit', limitW: 3000 }, 'tok');
+  assert.equal(wrongLimit.outcome, 'refused', 'an authorised 2000 W limit does not allow 3000 W');
+  const expired = await other.data.demandResponse('M-0001', { action: 'disconnect' }, 'tok');
+  assert.equal(expired.outcome, 'refused', 'an authorisation expiring now is not used');
+  assert.ok(!other.client.calls.some((c) => c.name === 'drCommand'), 'nothing was sent to the meter');
+
+  const { client, data } = setUp([
+    { id: 'dra-6', action: 'reconnect', loadLimitW: null },
+    { id: 'dra-7', action: 'disconnect', loadLimitW: null },
+  ]);
   await data.begin('wo-1', 'tok');
   const result = await data.demandResponse('M-0001', { action: 'disconnect' }, 'tok');
   assert.equal(result.outcome, 'confirmed');
   const sent = client.calls.find((c) => c.name === 'drCommand');
-  assert.equal(sent?.input.body?.authorisationId, 'dra-7');
+  assert.equal(
+    sent?.input.body?.authorisationId,
+    'dra-7',
+    "the disconnect's authorisation, not the reconnect's",
+  );
   assert.equal(sent?.input.accessKey, ACCESS_KEY);
 });

@@ -1,7 +1,9 @@
 // The field engine against a whole head-end in this process (real HTTPS, WireGuard over loopback
 // UDP, the key server reached through the tunnel with EAP-TLS) and an in-memory radio: a job
 // runs to 'running' with the network key in the mesh root, the dongle can go and come back
-// without the engine restarting, a job ends cleanly, and a revocation wipes and stops it.
+// without the engine restarting, a job ends cleanly, and a revocation wipes and stops it. The
+// dongle is tuned to the job's radio (the head-end's channel and PAN ID) before the root starts,
+// and a connection without a radio is refused before any tunnel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -11,6 +13,7 @@ import {
   type RadioAttachment,
 } from '../../../src/field/engine/index.ts';
 import { loadDeviceCredentials } from '../../../src/field/enrolment/index.ts';
+import type { JobConnectionInfo } from '../../../src/field/job/index.ts';
 import type { ReceivedFrame, TransmitStatus } from '../../../src/field/mesh/index.ts';
 import { PersistedHandshakeClock } from '../../../src/field/vault/index.ts';
 import { createLogger, memorySink } from '../../../src/log/index.ts';
@@ -23,6 +26,8 @@ class MemoryRadio implements FieldRadio {
   readonly maxPsdu = 255;
   readonly fcsLength = 4 as const;
   readonly sent: Uint8Array[] = [];
+  /** What happened to the radio, in order: 'tune <channel> <panId>' and 'transmit'. */
+  readonly log: string[] = [];
   attached = false;
   extendedAddress: bigint | undefined;
   private readonly frames = new Set<(f: ReceivedFrame) => void>();
@@ -39,8 +44,14 @@ class MemoryRadio implements FieldRadio {
     for (const l of this.changes) l({ attached: false, reason: 'unplugged' });
   }
 
+  tune(t: { channel: number; panId: number }): Promise<void> {
+    this.log.push(`tune ${String(t.channel)} ${String(t.panId)}`);
+    return Promise.resolve();
+  }
+
   transmit(psdu: Uint8Array): Promise<TransmitStatus> {
     if (!this.attached) return Promise.resolve('error');
+    this.log.push('transmit');
     this.sent.push(psdu.slice());
     return Promise.resolve('sent');
   }
@@ -73,8 +84,6 @@ async function engineFor(field: Field, radio: MemoryRadio) {
     handshakeClock: await PersistedHandshakeClock.open(field.vault),
     device: creds,
     radio,
-    channel: 33,
-    panId: 0x7a3c,
     logger: createLogger('test.engine', { level: 'error', sink: memorySink() }),
     checkIntervalMs: 500,
     vpnUpTimeoutMs: 10_000,
@@ -161,4 +170,53 @@ test('revocation by a supervisor: the engine reports why, wipes the mesh root an
   assert.equal(vpn.state, 'down');
   assert.equal(engine.root, null);
   assert.deepEqual(events.at(-1), { kind: 'stopped', phase: 'revoked' });
+});
+
+test('the dongle is tuned to the job’s channel and PAN ID before the mesh root sends anything', async (t) => {
+  const radio40 = { channel: 40, panId: 0x0abc };
+  const field = await startField({ radio: radio40 });
+  t.after(() => field.close());
+  const radio = new MemoryRadio();
+  radio.plug();
+  const { engine, events, creds } = await engineFor(field, radio);
+  t.after(() => creds.privateKeyPem.wipe());
+  field.beforeClose(() => engine.end());
+  const connection = await engine.start(await field.activeWorkOrder());
+  assert.deepEqual(connection.radio, radio40, 'the head-end sent the radio it was configured with');
+  assert.equal(radio.log[0], 'tune 40 2748', 'tuned first, to the job’s radio');
+  assert.equal(radio.log.filter((l) => l.startsWith('tune')).length, 1, 'tuned once');
+  const root = engine.root!;
+  assert.equal(root.channel, 40, 'the mesh root runs on the job’s channel');
+  assert.equal(root.panId, 0x0abc, 'the mesh root runs on the job’s PAN');
+  const kinds = events.map((e) => e.kind);
+  const tuned = events.find((e) => e.kind === 'radio-tuned');
+  assert.deepEqual(tuned, { kind: 'radio-tuned', channel: 40, panId: 0x0abc, source: 'job' });
+  assert.ok(
+    kinds.indexOf('radio-tuned') < kinds.indexOf('mesh-started'),
+    'the radio is tuned before the mesh root starts',
+  );
+  await until('the root transmits', () => radio.log.includes('transmit'));
+  await engine.end();
+});
+
+test('a connection without radio parameters is refused before the tunnel; the head-end job is ended', async (t) => {
+  const field = await startField();
+  t.after(() => field.close());
+  const radio = new MemoryRadio();
+  radio.plug();
+  // A head-end (or a proxy) that leaves the radio out of the job's connection.
+  const call = field.tool.call.bind(field.tool);
+  field.tool.call = (async (name: string, input: unknown) => {
+    const result: unknown = await (call as (n: string, i: unknown) => Promise<unknown>)(name, input);
+    if (name !== 'startJob') return result;
+    const { radio: _dropped, ...withoutRadio } = result as JobConnectionInfo;
+    return withoutRadio;
+  }) as typeof field.tool.call;
+  const { engine, events, creds } = await engineFor(field, radio);
+  t.after(() => creds.privateKeyPem.wipe());
+  await assert.rejects(engine.start(await field.activeWorkOrder()), /radio channel and PAN ID/);
+  assert.equal(engine.phase, 'failed');
+  assert.ok(!events.some((e) => e.kind === 'phase' && e.phase === 'connecting'), 'no tunnel was brought up');
+  assert.deepEqual(radio.log, [], 'the dongle was neither tuned nor used');
+  assert.equal(field.headend.gateway.peers().length, 0, 'the head-end job was ended: no gateway peer left');
 });

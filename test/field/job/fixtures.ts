@@ -39,12 +39,18 @@ export interface Field {
   close(): Promise<void>;
 }
 
-export async function startField(): Promise<Field> {
+/** The head-end's radio for jobs unless a test names another (the scenarios' default). */
+export const JOB_RADIO = { channel: 33, panId: 0x7a3c } as const;
+export const METER_EUI64 = '0012a1b2c3d4e5f6';
+
+export async function startField(
+  options: { radio?: { channel: number; panId: number } } = {},
+): Promise<Field> {
   const dir = mkdtempSync(join(tmpdir(), 'fieldroot-job-'));
   const seed = openHeadendStore({ directory: dir }, Date.now());
   await seed.repositories.meters.upsert({
     meterId: METER_ID,
-    eui64: '0012a1b2c3d4e5f6',
+    eui64: METER_EUI64,
     site: 'isolated-area',
     latitude: 35.0,
     longitude: 139.0,
@@ -59,6 +65,7 @@ export async function startField(): Promise<Field> {
     gatewayPort: 0,
     gatewayHost: '127.0.0.1',
     apiPort: 0,
+    radio: options.radio ?? JOB_RADIO,
     logger: createLogger('headend', { sink, level: 'info' }),
   });
   const sup = await headend.accounts.createAccount(SUP.username, SUP.password, 'supervisor', null);

@@ -8,54 +8,24 @@ import {
   UdpDatagramPort,
   type AuthenticateToolOptions,
 } from '../../../src/field/tool-auth/index.ts';
-import { KeyServer } from '../../../src/headend/keys/index.ts';
 import { bytesEqual } from '../../../src/stack/wire/index.ts';
-import { fixture, type Fixture } from '../../headend/keys/fixtures.ts';
 import { waitUntil } from '../../headend/keys/pac-client.ts';
-import { openTestPki, type TestPki } from './certificates.ts';
+import { openTestPki } from './certificates.ts';
+import { startKeyServer, toolOptions, type RunningKeyServer } from './key-server-fixture.ts';
 
-interface Running {
-  readonly f: Fixture;
-  readonly pki: TestPki;
-  readonly server: KeyServer;
-}
-
-async function serve(t: TestContext, serverPki?: TestPki): Promise<Running> {
-  const f = fixture(t);
-  const pki = await openTestPki();
-  const serving = serverPki ?? pki;
-  const server = await KeyServer.start({
-    repositories: f.store.repositories,
-    masterKey: f.master,
-    logger: f.logger,
-    host: '127.0.0.1',
-    port: 0,
-    toolAuthentication: {
-      certificate: serving.server.certificate,
-      privateKey: serving.server.privateKey,
-      caCertificate: pki.ca.certificatePem,
-      identifyClient: (cert) => pki.ca.identifyClient(cert),
-    },
-  });
-  t.after(() => server.stop());
-  return { f, pki, server };
-}
-
-async function options(t: TestContext, r: Running, deviceId: string): Promise<AuthenticateToolOptions> {
+async function options(
+  t: TestContext,
+  r: RunningKeyServer,
+  deviceId: string,
+): Promise<AuthenticateToolOptions> {
   const tool = await r.pki.issueTool(deviceId);
-  const link = await UdpDatagramPort.open('127.0.0.1', r.server.address().port);
+  const link = await UdpDatagramPort.open('127.0.0.1', r.port);
   t.after(() => link.close());
-  return {
-    link,
-    certificate: tool.certificate,
-    privateKey: tool.privateKey,
-    caCertificate: r.pki.ca.certificatePem,
-    logger: r.f.logger,
-  };
+  return toolOptions(r, tool, link);
 }
 
 test('re-authentication runs EAP-TLS again inside the session and yields a new MSK', async (t) => {
-  const r = await serve(t);
+  const r = await startKeyServer(t);
   const { session } = await authenticateTool(await options(t, r, 'tool-re'));
   t.after(() => session.close());
   const first = session.exportKeys()!.msk.slice();
@@ -69,7 +39,7 @@ test('re-authentication runs EAP-TLS again inside the session and yields a new M
 });
 
 test('a network key rotation reaches the tool: announced as next, then put in force', async (t) => {
-  const r = await serve(t);
+  const r = await startKeyServer(t);
   const { session, keyIndex } = await authenticateTool(await options(t, r, 'tool-rot'));
   t.after(() => session.close());
   const seen: { keyIndex: number; activation: string }[] = [];
@@ -81,7 +51,7 @@ test('a network key rotation reaches the tool: announced as next, then put in fo
 });
 
 test('logout ends the session at the key server too', async (t) => {
-  const r = await serve(t);
+  const r = await startKeyServer(t);
   const left: string[] = [];
   r.server.on('tool-left', (e) => left.push(`${e.deviceId}:${e.reason}`));
   const { session, networkKey } = await authenticateTool(await options(t, r, 'tool-out'));
@@ -94,7 +64,7 @@ test('logout ends the session at the key server too', async (t) => {
 
 test('the tool refuses a key server whose certificate does not chain to its head-end CA', async (t) => {
   const impostor = await openTestPki(Date.now, 'Impostor CA');
-  const r = await serve(t, impostor);
+  const r = await startKeyServer(t, { serverPki: impostor });
   const o = await options(t, r, 'tool-careful');
   await assert.rejects(authenticateTool(o), (err: unknown) => {
     assert.ok(err instanceof ToolAuthenticationError, 'a ToolAuthenticationError');

@@ -8,12 +8,10 @@ import { createSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { authenticateTool, NorthboundDatagramPort } from '../../../src/field/tool-auth/index.ts';
 import type { NorthboundLink, NorthboundLinkEvents } from '../../../src/field/northbound-link.ts';
-import { KeyServer } from '../../../src/headend/keys/index.ts';
 import { decodeIpv6Header, encodeIpv6Header } from '../../../src/stack/ipv6/header.ts';
 import { decodeUdp, encodeUdp } from '../../../src/stack/ipv6/udp.ts';
 import { bytesEqual, concatBytes } from '../../../src/stack/wire/index.ts';
-import { fixture } from '../../headend/keys/fixtures.ts';
-import { openTestPki } from './certificates.ts';
+import { startKeyServer, toolOptions } from './key-server-fixture.ts';
 
 const TOOL = Uint8Array.from([0xfd, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 2]);
 const KEY_SERVER = Uint8Array.from([0xfd, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0x07, 0x16]);
@@ -71,22 +69,7 @@ test('datagrams become IPv6/UDP packets to the key server port 716 and back; oth
 });
 
 test('a tool authenticates to the real key server through the northbound link', async (t) => {
-  const f = fixture(t);
-  const pki = await openTestPki();
-  const server = await KeyServer.start({
-    repositories: f.store.repositories,
-    masterKey: f.master,
-    logger: f.logger,
-    host: '127.0.0.1',
-    port: 0,
-    toolAuthentication: {
-      certificate: pki.server.certificate,
-      privateKey: pki.server.privateKey,
-      caCertificate: pki.ca.certificatePem,
-      identifyClient: (cert) => pki.ca.identifyClient(cert),
-    },
-  });
-  t.after(() => server.stop());
+  const r = await startKeyServer(t);
   // The "gateway": tunnel packets to the key server become UDP datagrams, and back.
   const link = new FakeLink();
   const bridge = createSocket('udp4');
@@ -94,26 +77,16 @@ test('a tool authenticates to the real key server through the northbound link', 
   await new Promise<void>((resolve) => bridge.bind(0, '127.0.0.1', resolve));
   link.send = (p) => {
     const ip = decodeIpv6Header(p);
-    bridge.send(
-      decodeUdp(ip.payload, ip.header.source, ip.header.destination).payload,
-      server.address().port,
-      '127.0.0.1',
-    );
+    bridge.send(decodeUdp(ip.payload, ip.header.source, ip.header.destination).payload, r.port, '127.0.0.1');
   };
   bridge.on('message', (msg) => link.emit('packet', packet(KEY_SERVER, TOOL, 716, 716, new Uint8Array(msg))));
   const port = new NorthboundDatagramPort({ link, toolAddress: TOOL, keyServerAddress: KEY_SERVER });
   t.after(() => port.close());
-  const tool = await pki.issueTool('tool-tunnel');
-  const { session, networkKey } = await authenticateTool({
-    link: port,
-    certificate: tool.certificate,
-    privateKey: tool.privateKey,
-    caCertificate: pki.ca.certificatePem,
-    logger: f.logger,
-  });
+  const tool = await r.pki.issueTool('tool-tunnel');
+  const { session, networkKey } = await authenticateTool(toolOptions(r, tool, port));
   t.after(() => session.close());
   assert.ok(
-    bytesEqual(networkKey.expose(), server.keys.currentKeys().current.key),
+    bytesEqual(networkKey.expose(), r.server.keys.currentKeys().current.key),
     'the network key arrived',
   );
 });

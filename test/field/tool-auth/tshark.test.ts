@@ -11,14 +11,12 @@ import {
   UdpDatagramPort,
   type KeyServerDatagramPort,
 } from '../../../src/field/tool-auth/index.ts';
-import { KeyServer } from '../../../src/headend/keys/index.ts';
 import { encodeIpv6Header } from '../../../src/stack/ipv6/header.ts';
 import { encodeUdp } from '../../../src/stack/ipv6/udp.ts';
 import { concatBytes } from '../../../src/stack/wire/index.ts';
 import { tsharkFields, tsharkProblems } from '../../support/tshark.ts';
 import { pcap, LINKTYPE_IPV6 } from '../../stack/ipv6/tshark-local.ts';
-import { fixture } from '../../headend/keys/fixtures.ts';
-import { openTestPki } from './certificates.ts';
+import { startKeyServer, toolOptions } from './key-server-fixture.ts';
 
 const TOOL = Uint8Array.from([0xfd, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 2]);
 const KEY_SERVER = Uint8Array.from([0xfd, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0x07, 0x16]);
@@ -44,23 +42,8 @@ function ipv6Udp(fromTool: boolean, payload: Uint8Array): Uint8Array {
 }
 
 test('the tool authentication capture decodes in tshark as PANA carrying EAP-TLS, with no malformed packet', async (t) => {
-  const f = fixture(t);
-  const pki = await openTestPki();
-  const server = await KeyServer.start({
-    repositories: f.store.repositories,
-    masterKey: f.master,
-    logger: f.logger,
-    host: '127.0.0.1',
-    port: 0,
-    toolAuthentication: {
-      certificate: pki.server.certificate,
-      privateKey: pki.server.privateKey,
-      caCertificate: pki.ca.certificatePem,
-      identifyClient: (cert) => pki.ca.identifyClient(cert),
-    },
-  });
-  t.after(() => server.stop());
-  const udp = await UdpDatagramPort.open('127.0.0.1', server.address().port);
+  const r = await startKeyServer(t);
+  const udp = await UdpDatagramPort.open('127.0.0.1', r.port);
   t.after(() => udp.close());
   const frames: Uint8Array[] = [];
   const link: KeyServerDatagramPort = {
@@ -74,14 +57,8 @@ test('the tool authentication capture decodes in tshark as PANA carrying EAP-TLS
         listener(d);
       }),
   };
-  const tool = await pki.issueTool('tool-capture');
-  const { session } = await authenticateTool({
-    link,
-    certificate: tool.certificate,
-    privateKey: tool.privateKey,
-    caCertificate: pki.ca.certificatePem,
-    logger: f.logger,
-  });
+  const tool = await r.pki.issueTool('tool-capture');
+  const { session } = await authenticateTool(toolOptions(r, tool, link));
   await session.logout();
 
   const dir = mkdtempSync(join(tmpdir(), 'fieldroot-tool-auth-'));

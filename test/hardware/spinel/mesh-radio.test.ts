@@ -82,3 +82,33 @@ test('follow(): attaches on connected, detaches on unplugged and stopped', async
   source.emit('stopped');
   assert.equal(radio.attached, false);
 });
+
+test('untuned: a dongle waits unconfigured until tune() names the job’s radio; tune() retunes an attached one', async () => {
+  const radio = new SpinelMeshRadio({});
+  const changes: MeshRadioAttachment[] = [];
+  radio.onAttachment((c) => changes.push(c));
+  const rig = makeRig();
+  const info = await rig.dongle.start();
+  await radio.attach(rig.dongle, info, 'early');
+  assert.equal(radio.attached, false, 'not attached before the job says where the mesh runs');
+  const configBefore = rig.dongle.currentConfig;
+  assert.equal(configBefore, undefined, 'the dongle was not configured');
+  assert.equal(await radio.transmit(PSDU, { ackRequest: false }), 'error', 'nothing is sent untuned');
+  assert.equal(changes.length, 0, 'no attachment announced');
+
+  await radio.tune({ channel: CHANNEL, panId: PAN_ID });
+  assert.equal(radio.attached, true, 'the waiting dongle is attached once tuned');
+  assert.equal(rig.radio.receiveChannel, CHANNEL);
+  assert.equal(rig.dongle.currentConfig?.panId, PAN_ID);
+  assert.deepEqual(radio.tuned, { channel: CHANNEL, panId: PAN_ID });
+
+  await radio.tune({ channel: 40, panId: 0x0abc });
+  assert.equal(rig.radio.receiveChannel, 40, 'an attached dongle is retuned at once');
+  assert.equal(rig.dongle.currentConfig?.panId, 0x0abc);
+  assert.deepEqual(
+    changes.map((c) => c.attached),
+    [true],
+    'retuning does not detach the dongle',
+  );
+  assert.throws(() => new SpinelMeshRadio({ channel: CHANNEL }), /both channel and panId/);
+});

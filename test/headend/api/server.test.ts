@@ -198,12 +198,45 @@ test('sign-in returns a token that lists my work orders; sign-out ends it', asyn
     WorkOrderList,
   );
   assert.deepEqual(
-    mine.workOrders.filter((o) => o.id === orderId).map((o) => [o.toolId, o.meterIds, o.state]),
-    [['tool-orders', ['M1'], 'assigned']],
+    mine.workOrders.filter((o) => o.id === orderId).map((o) => [o.toolId, o.meters, o.state]),
+    [['tool-orders', [{ meterId: 'M1', eui64: '00124b0000000001' }], 'assigned']],
   );
   const out = await h.call('/v1/session', { method: 'DELETE', token, client: credentials });
   assert.deepEqual(expectBody(out, 200, SignOutResponse), { signedOut: true });
   expectError(await h.call('/v1/me/work-orders', { token, client: credentials }), 401, 'unauthorized');
+});
+
+test('work orders carry each meter with the EUI-64 the registry holds for it', async () => {
+  const credentials = await enrolled('tool-euis');
+  const assigned = await h.call('/v1/work-orders', {
+    token: supToken,
+    body: {
+      workerId: worker.id,
+      toolId: 'tool-euis',
+      meterIds: ['M3', 'M2', 'M3'],
+      windowStartMs: h.now,
+      windowEndMs: h.now + HOUR,
+    },
+  });
+  const order = expectBody(assigned, 201, WorkOrder);
+  const registry = h.store.repositories.meters;
+  const expected = [];
+  for (const meterId of ['M2', 'M3'])
+    expected.push({ meterId, eui64: (await registry.findById(meterId))!.eui64 });
+  assert.deepEqual(order.meters, expected, 'each meter once, with its registry EUI-64');
+  const token = await tokenFor('aiko', WORKER_PASSWORD);
+  const mine = expectBody(
+    await h.call('/v1/me/work-orders', { token, client: credentials }),
+    200,
+    WorkOrderList,
+  );
+  assert.deepEqual(mine.workOrders.find((o) => o.id === order.id)?.meters, expected);
+  const started = await h.call(`/v1/work-orders/${order.id}/start`, {
+    method: 'POST',
+    token,
+    client: credentials,
+  });
+  assert.deepEqual(expectBody(started, 200, WorkOrder).meters, expected, 'starting returns them too');
 });
 
 test('a bad body is a 400 that names the field', async () => {

@@ -167,6 +167,39 @@ test('a removed tool that handshakes again is an unknown peer and gets no respon
   );
   assert.equal(pair.gateway.counters().datagramsOut, before.datagramsOut, 'no handshake response');
   assert.equal(again.state, 'connecting');
+  assert.equal(
+    pair.gateway.counters().revokedPeerAttempts,
+    0,
+    'a peer removed without revocation is not "revoked"',
+  );
+});
+
+test('a revoked tool retrying its handshake is counted apart, answered nothing, and leaves no peer', async (t) => {
+  const pair = await tunnelPair();
+  t.after(() => pair.close());
+  await pair.client.start();
+  await waitForEvent(pair.gateway, 'peer-online', 5000);
+  assert.equal(pair.gateway.removePeer(pair.client.publicKey, { revoked: true }), true);
+  await pair.client.stop();
+
+  const again = new VpnClient({
+    privateKey: new SecretBytes(pair.clientKey, 'client key'),
+    tunnelAddress: parseIpv6Address(ADDR.client),
+    gateway: { publicKey: pair.gateway.publicKey, endpoint: `127.0.0.1:${pair.gateway.port}` },
+  });
+  t.after(() => again.stop());
+  const before = pair.gateway.counters();
+  await again.start();
+  await until(
+    () => pair.gateway.counters().revokedPeerAttempts >= before.revokedPeerAttempts + 1,
+    3000,
+    'the revoked initiation to be counted',
+  );
+  const after = pair.gateway.counters();
+  assert.equal(after.device['unknown-peer'] - before.device['unknown-peer'], after.revokedPeerAttempts);
+  assert.equal(after.datagramsOut, before.datagramsOut, 'no handshake response to a revoked tool');
+  assert.equal(pair.gateway.peers().length, 0, 'no peer state for it');
+  assert.equal(again.state, 'connecting');
 });
 
 test('an inner source outside the peer AllowedIPs is dropped at the gateway (cryptokey routing)', async (t) => {

@@ -179,6 +179,38 @@ test('a meter that joins during a rotation gets the key in force, then the annou
   );
 });
 
+test('a meter that authenticates again on a new path replaces its open session: one session, no meter-left, keys to the new one only', async (t) => {
+  const r = await serve(t, '127.0.0.1', { keyPolicy: { activationDelayMs: 600_000 } });
+  const first = await r.connect(EUI_A, PSK_A);
+  await first.waitFor(isKind('authenticated'), 'first authentication');
+  // The meter starts over (its network was lost) from another address: a PCI while its first
+  // session is open. The old session stays until the new one has authenticated.
+  const second = await r.connect(EUI_A, PSK_A);
+  await second.waitFor(isKind('authenticated'), 'second authentication');
+  await waitUntil(() => r.joined.length === 2, 'meter-joined for the new session');
+  // The old session is ended (PTR; this old path still reaches the first PaC).
+  await first.waitFor(isKind('terminated'), 'the old session terminated');
+  await r.server.idle();
+  assert.deepEqual(r.left, [], 'the meter did not leave: its old session was replaced');
+  assert.equal(r.server.stats().sessions, 1, 'one session left at the key server');
+  const audit = await r.f.store.repositories.audit.list();
+  assert.equal(
+    audit.filter((a) => a.action === 'pana.session-replaced' && a.subject === 'M-A').length,
+    1,
+    'the replacement is audited',
+  );
+  // A rotation reaches the new session only.
+  const [markFirst, markSecond] = [first.events.length, second.events.length];
+  await r.server.rotate('after the move', 'supervisor-1');
+  const next = await second.waitFor(isKind('network-key'), 'announcement to the new session', markSecond);
+  assert.deepEqual([next.keyIndex, next.activation], [2, 'next']);
+  assert.equal(
+    first.events.slice(markFirst).filter(isKind('network-key')).length,
+    0,
+    'nothing to the replaced session',
+  );
+});
+
 test('a PCI flood from one address is cut by the PCI rate limit', async (t) => {
   const r = await serve(t, '127.0.0.1', { pciRateLimit: { max: 3, windowMs: 60_000 } });
   const pci = encodePanaMessage({

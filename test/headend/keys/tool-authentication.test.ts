@@ -11,7 +11,6 @@ import {
 } from '../../../src/field/tool-auth/index.ts';
 import {
   endpointFromSocket,
-  KeyServer,
   parseMeterCredentialCsv,
   socketAddressOf,
   type ToolAuthenticated,
@@ -19,41 +18,27 @@ import {
 } from '../../../src/headend/keys/index.ts';
 import { decodePanaMessage, getPanaAvp, PANA_FLAG, PanaRelay } from '../../../src/stack/pana/index.ts';
 import { bytesEqual } from '../../../src/stack/wire/index.ts';
-import { EUI_A, fixture, PSK_A, type Fixture } from './fixtures.ts';
+import { EUI_A, PSK_A, type Fixture } from './fixtures.ts';
 import { isKind, PacClient, waitUntil } from './pac-client.ts';
-import { openTestPki, tamperCertificate, type TestPki } from '../../field/tool-auth/certificates.ts';
+import { openTestPki, tamperCertificate } from '../../field/tool-auth/certificates.ts';
+import {
+  startKeyServer,
+  toolOptions,
+  type RunningKeyServer,
+} from '../../field/tool-auth/key-server-fixture.ts';
 
 const DAY = 86_400_000;
 
-interface Running {
-  readonly f: Fixture;
-  readonly pki: TestPki;
-  readonly server: KeyServer;
-  readonly port: number;
+interface Running extends RunningKeyServer {
   readonly toolEvents: (ToolAuthenticated | ToolLeft)[];
 }
 
 async function serve(t: TestContext, clock: () => number = Date.now): Promise<Running> {
-  const f = fixture(t);
-  const pki = await openTestPki(clock);
-  const server = await KeyServer.start({
-    repositories: f.store.repositories,
-    masterKey: f.master,
-    logger: f.logger,
-    host: '127.0.0.1',
-    port: 0,
-    toolAuthentication: {
-      certificate: pki.server.certificate,
-      privateKey: pki.server.privateKey,
-      caCertificate: pki.ca.certificatePem,
-      identifyClient: (cert) => pki.ca.identifyClient(cert),
-    },
-  });
-  t.after(() => server.stop());
+  const r = await startKeyServer(t, { clock });
   const toolEvents: (ToolAuthenticated | ToolLeft)[] = [];
-  server.on('tool-authenticated', (e) => toolEvents.push(e));
-  server.on('tool-left', (e) => toolEvents.push(e));
-  return { f, pki, server, port: server.address().port, toolEvents };
+  r.server.on('tool-authenticated', (e) => toolEvents.push(e));
+  r.server.on('tool-left', (e) => toolEvents.push(e));
+  return { ...r, toolEvents };
 }
 
 /** The tool's UDP port towards the key server, recording every datagram the key server sent. */
@@ -95,13 +80,7 @@ test('a tool with a certificate from the head-end CA authenticates and receives 
   const r = await serve(t);
   const tool = await r.pki.issueTool('tool-aiko');
   const { link, fromServer } = await toolPort(t, r.port);
-  const result = await authenticateTool({
-    link,
-    certificate: tool.certificate,
-    privateKey: tool.privateKey,
-    caCertificate: r.pki.ca.certificatePem,
-    logger: r.f.logger,
-  });
+  const result = await authenticateTool(toolOptions(r, tool, link));
   t.after(() => result.session.close());
   const current = r.server.keys.currentKeys().current;
   assert.equal(result.keyIndex, current.index);
@@ -154,15 +133,7 @@ test('a revoked certificate is refused with reason "revoked", and no network key
   const tool = await r.pki.issueTool('tool-lost');
   assert.ok(await r.pki.ca.revoke(tool.serial), 'the CA revokes the certificate');
   const { link, fromServer } = await toolPort(t, r.port);
-  const reason = await refusal(
-    authenticateTool({
-      link,
-      certificate: tool.certificate,
-      privateKey: tool.privateKey,
-      caCertificate: r.pki.ca.certificatePem,
-      logger: r.f.logger,
-    }),
-  );
+  const reason = await refusal(authenticateTool(toolOptions(r, tool, link)));
   assert.match(reason, /authentication rejected/);
   assert.equal(await deniedReason(r.f), 'revoked');
   assert.ok(!fromServer.some(carriesNetworkKey), 'no datagram carried a network key');
@@ -173,15 +144,7 @@ test('a certificate from another CA is refused as unknown-ca', async (t) => {
   const other = await openTestPki(Date.now, 'Some other CA');
   const tool = await other.issueTool('tool-foreign');
   const { link, fromServer } = await toolPort(t, r.port);
-  const reason = await refusal(
-    authenticateTool({
-      link,
-      certificate: tool.certificate,
-      privateKey: tool.privateKey,
-      caCertificate: r.pki.ca.certificatePem,
-      logger: r.f.logger,
-    }),
-  );
+  const reason = await refusal(authenticateTool(toolOptions(r, tool, link)));
   assert.match(reason, /authentication rejected/);
   assert.equal(await deniedReason(r.f), 'unknown-ca');
   assert.ok(!fromServer.some(carriesNetworkKey), 'no datagram carried a network key');
@@ -192,13 +155,7 @@ test('a tampered certificate is refused as tampered', async (t) => {
   const tool = await r.pki.issueTool('tool-t');
   const { link } = await toolPort(t, r.port);
   const reason = await refusal(
-    authenticateTool({
-      link,
-      certificate: tamperCertificate(tool.certificate),
-      privateKey: tool.privateKey,
-      caCertificate: r.pki.ca.certificatePem,
-      logger: r.f.logger,
-    }),
+    authenticateTool({ ...toolOptions(r, tool, link), certificate: tamperCertificate(tool.certificate) }),
   );
   assert.match(reason, /authentication rejected/);
   assert.equal(await deniedReason(r.f), 'tampered');
@@ -210,15 +167,7 @@ test('an expired certificate is refused as expired (on the key server clock)', a
   const tool = await r.pki.issueTool('tool-old');
   now += 91 * DAY; // past the CA's 90-day client validity
   const { link } = await toolPort(t, r.port);
-  await refusal(
-    authenticateTool({
-      link,
-      certificate: tool.certificate,
-      privateKey: tool.privateKey,
-      caCertificate: r.pki.ca.certificatePem,
-      logger: r.f.logger,
-    }),
-  );
+  await refusal(authenticateTool(toolOptions(r, tool, link)));
   assert.equal(await deniedReason(r.f), 'expired');
 });
 
@@ -226,13 +175,7 @@ test('revoking the tool at the key server terminates its session and wipes the k
   const r = await serve(t);
   const tool = await r.pki.issueTool('tool-stolen');
   const { link } = await toolPort(t, r.port);
-  const { networkKey, session } = await authenticateTool({
-    link,
-    certificate: tool.certificate,
-    privateKey: tool.privateKey,
-    caCertificate: r.pki.ca.certificatePem,
-    logger: r.f.logger,
-  });
+  const { networkKey, session } = await authenticateTool(toolOptions(r, tool, link));
   t.after(() => session.close());
   const ended = new Promise<string>((resolve) => session.once('terminated', (e) => resolve(e.reason)));
   await r.server.revokeTool('tool-stolen', 'supervisor-1');
@@ -243,15 +186,7 @@ test('revoking the tool at the key server terminates its session and wipes the k
   assert.equal(left.deviceId, 'tool-stolen');
   // And it cannot come back.
   const { link: again } = await toolPort(t, r.port);
-  const reason = await refusal(
-    authenticateTool({
-      link: again,
-      certificate: tool.certificate,
-      privateKey: tool.privateKey,
-      caCertificate: r.pki.ca.certificatePem,
-      logger: r.f.logger,
-    }),
-  );
+  const reason = await refusal(authenticateTool(toolOptions(r, tool, again)));
   assert.match(reason, /authentication rejected/);
 });
 
@@ -262,13 +197,7 @@ test('garbage datagrams to the key server during a tool authentication are dropp
   const junk = createSocket('udp4');
   t.after(() => junk.close());
   const sendJunk = (b: Uint8Array) => junk.send(b, r.port, '127.0.0.1');
-  const auth = authenticateTool({
-    link,
-    certificate: tool.certificate,
-    privateKey: tool.privateKey,
-    caCertificate: r.pki.ca.certificatePem,
-    logger: r.f.logger,
-  });
+  const auth = authenticateTool(toolOptions(r, tool, link));
   for (let i = 0; i < 20; i++)
     sendJunk(Uint8Array.from({ length: 8 + i * 7 }, (_, j) => (j * 37 + i) & 0xff));
   const { session } = await auth;

@@ -12,21 +12,13 @@ import {
   identityPacket,
 } from '../../../src/stack/eap/index.ts';
 import type { EapPeerMethod, EapServerMethod, EapStep } from '../../../src/stack/eap/index.ts';
-import { fromHex, toHex } from '../../../src/stack/wire/index.ts';
+import { toHex } from '../../../src/stack/wire/index.ts';
+import { EAP_PSK_VECTOR } from './psk-vectors.ts';
 
 const PROVIDERS = [createNodeProvider(), createJsProvider()];
-const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-// FreeRADIUS rlm_eap_psk/eap_psk_tests.c vectors (see psk.test.ts).
-const V = {
-  psk: fromHex('000102030405060708090a0b0c0d0e0f'),
-  randS: fromHex('101112131415161718191a1b1c1d1e1f'),
-  randP: fromHex('202122232425262728292a2b2c2d2e2f'),
-  idS: ascii('FreeRADIUS'),
-  idP: ascii('bob@example.com'),
-  msk: 'e282c7c32f4a3b28f18d75860fa2671c46d071e2f7e509ce2e98ae9ae334997705f927d184ead271f9bcb1b7a1f92230bf0dc90d946117aae0d784b8355957d5',
-  emsk: 'd20b6b7556339200f04e6530eb7d3c61a7810b5ca93f4c0ba89ea5eedf634a69792920a6caea9d8e7b112d6383dd8588b68b74f6e7c2f8d51ace97067117ac92',
-};
+// FreeRADIUS rlm_eap_psk/eap_psk_tests.c vectors (psk-vectors.ts).
+const V = EAP_PSK_VECTOR;
 
 /** A random source that hands out the given chunks in order (then zeros). */
 function scripted(...chunks: Uint8Array[]): (n: number) => Uint8Array {

@@ -139,10 +139,14 @@ test('isolated-area-20 in real time: tool over a pty dongle, head-end in its own
   assert.equal(importCode, 0, importOut.join('\n'));
 
   // --- the head-end process ------------------------------------------------------------------
-  const headend = fork(new URL('./headend-process.ts', import.meta.url).pathname, [dataDir], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  const headend = fork(
+    new URL('./headend-process.ts', import.meta.url).pathname,
+    [dataDir, String(scenario.radio.channel), String(scenario.radio.panId)],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
   const headendOut = lines(headend);
   t.after(() => stopChild(headend));
   let nextId = 1;
@@ -212,9 +216,8 @@ test('isolated-area-20 in real time: tool over a pty dongle, head-end in its own
 
   // --- the tool ----------------------------------------------------------------------------------
   const logger = createLogger('field', { level: 'error' });
+  // Untuned: the engine tunes it to the job's radio (the head-end was given the scenario's).
   const radio = new SpinelMeshRadio({
-    channel: scenario.radio.channel,
-    panId: scenario.radio.panId,
     // The simulated meters take PSDUs up to 255 octets; the virtual RCP reports 2047.
     maxPsdu: TABLET_MAX_PSDU,
     logger,
@@ -238,8 +241,6 @@ test('isolated-area-20 in real time: tool over a pty dongle, head-end in its own
       caCertificatePem: creds.caCertificatePem,
     },
     radio,
-    channel: scenario.radio.channel,
-    panId: scenario.radio.panId,
     crypto,
     logger,
     vpnUpTimeoutMs: 20_000,

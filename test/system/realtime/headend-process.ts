@@ -52,9 +52,16 @@ const ECHO_IDENTIFIER = 0x4e5;
 
 const dataDir = process.argv[2];
 if (dataDir === undefined || process.send === undefined) {
-  process.stderr.write('usage: fork headend-process.ts <data dir> (with an IPC channel)\n');
+  process.stderr.write(
+    'usage: fork headend-process.ts <data dir> [<channel> <PAN ID>] (with an IPC channel)\n',
+  );
   process.exit(2);
 }
+// The simulated field's radio (`serve --radio-channel/--radio-pan-id`); else serve's default.
+const radio =
+  process.argv[3] !== undefined && process.argv[4] !== undefined
+    ? { channel: Number(process.argv[3]), panId: Number(process.argv[4]) }
+    : undefined;
 const send = (m: HeadendReply): void => void process.send!(m);
 
 const running = await startHeadend({
@@ -64,6 +71,7 @@ const running = await startHeadend({
   gatewayPort: 0,
   gatewayHost: '127.0.0.1',
   apiPort: 0,
+  ...(radio !== undefined ? { radio } : {}),
   logger: createLogger('headend', { level: 'warn' }),
 });
 const metersJoined = new Set<string>();

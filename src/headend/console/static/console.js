@@ -364,7 +364,7 @@ onSubmit('work-order', async (form) => {
     windowEndMs: now + Number(v.hours) * 3_600_000,
   });
   const li = document.createElement('li');
-  li.textContent = `Work order ${order.id}: ${order.meterIds.length} meter(s) for ${order.workerId} with ${order.toolId}, until ${time(order.windowEndMs)} (${order.state})`;
+  li.textContent = `Work order ${order.id}: ${order.meters.length} meter(s) for ${order.workerId} with ${order.toolId}, until ${time(order.windowEndMs)} (${order.state})`;
   $('orders-created').append(li);
   showMessage(`Work order ${order.id} assigned.`, 'info');
 });

@@ -43,6 +43,11 @@ export function createSqliteAmrRepository(db: SqliteDatabase): AmrRepository {
   const list = db.prepare<[number], AuthorisationRow>(
     'SELECT * FROM dr_authorisations ORDER BY issued_at_ms DESC, id LIMIT ?',
   );
+  const usable = db.prepare<[{ meterId: string; atMs: number }], AuthorisationRow>(
+    `SELECT * FROM dr_authorisations
+     WHERE meter_id = @meterId AND used_at_ms IS NULL AND expires_at_ms > @atMs
+     ORDER BY issued_at_ms DESC, id`,
+  );
   const latest = db.prepare<[string], { id: number; read_at_ms: number }>(
     'SELECT id, read_at_ms FROM readings WHERE meter_id = ? ORDER BY read_at_ms DESC, id DESC LIMIT 1',
   );
@@ -94,6 +99,8 @@ export function createSqliteAmrRepository(db: SqliteDatabase): AmrRepository {
       }),
     useDrAuthorisation: (id, usedBy, atMs) => settle(() => use.run({ id, usedBy, atMs }).changes === 1),
     listDrAuthorisations: (limit) => settle(() => list.all(limit).map(toAuthorisation)),
+    listUsableDrAuthorisations: (meterId, atMs) =>
+      settle(() => usable.all({ meterId, atMs }).map(toAuthorisation)),
     latestReading: (meterId) =>
       settle(() => {
         const row = latest.get(meterId);
