@@ -216,6 +216,10 @@ test('the language switch turns the UI Japanese and back', async () => {
     .getByRole('status', { name: '作業の進捗' })
     .filter({ hasText: '20 台中 20 台を検針済み' })
     .waitFor();
+  await page
+    .getByRole('status', { name: 'メーターデータへのアクセス' })
+    .filter({ hasText: 'アクセスが承認されました' })
+    .waitFor();
   await assertGloveFriendly(page, 'Japanese');
   await page.getByLabel('言語').selectOption('en');
   await page.getByRole('button', { name: 'End job' }).waitFor();

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AlertKind, JobStepName, JobStepView } from '../../../src/contract/app/index.ts';
 import {
@@ -107,6 +107,8 @@ class Recorder implements JobObserver {
   total = 0;
   nodes: { eui64: string; hops: number; state: string; meterId?: string | null }[] = [];
   alerts = new Set<AlertKind>();
+  /** Every alert ever raised, in order (one may come and go between two looks at `alerts`). */
+  raised: AlertKind[] = [];
   stoppedReason: string | null = null;
   tuned: { channel: number; panId: number } | null = null;
   radio(tuning: { channel: number; panId: number }) {
@@ -124,6 +126,7 @@ class Recorder implements JobObserver {
     this.nodes = [...nodes];
   }
   alert(kind: AlertKind) {
+    this.raised.push(kind);
     this.alerts.add(kind);
   }
   clearAlert(kind: AlertKind) {
@@ -170,6 +173,12 @@ const ORDER = {
   createdAtMs: NOW - 5000,
 };
 
+/** Jobs of the current test: ended after it even when it fails (their read polls keep timers). */
+const running: { end(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const handle of running.splice(0)) await handle.end();
+});
+
 function setUp(options: { orders?: unknown[]; job?: ScriptedFieldJob } = {}) {
   const job = options.job ?? new ScriptedFieldJob();
   const reads = new Reads();
@@ -191,6 +200,7 @@ function setUp(options: { orders?: unknown[]; job?: ScriptedFieldJob } = {}) {
   });
   const seen = new Recorder();
   const handle = driver.start({ workOrderId: null, donglePath: '/dev/pts/9', sessionToken: 'tok' }, seen);
+  running.push(handle);
   return { job, reads, api, seen, handle, released: () => released };
 }
 
@@ -249,7 +259,8 @@ test('read results the head-end cannot serve are named on the step; an unreachab
   assert.ok(!seen.alerts.has('headend-unreachable'), 'a refusal is not an unreachable head-end');
   const unreachable = () => new HeadendApiError(0, 'unreachable', 'connect ECONNREFUSED');
   reads.failures.push(unreachable(), unreachable());
-  await until('the unreachable alert', () => seen.alerts.has('headend-unreachable'));
+  // Polls run every millisecond: the alert may be raised and cleared between two looks.
+  await until('the unreachable alert', () => seen.raised.includes('headend-unreachable'));
   await until('the alert clears once the head-end answers', () => !seen.alerts.has('headend-unreachable'));
   await handle.end();
 });

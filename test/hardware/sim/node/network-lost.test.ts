@@ -46,13 +46,15 @@ test('a forged join beacon for another mesh prefix makes a meter check its root,
   const framed = link.send(h.scheduler.now(), encodePacket(beacon), BROADCAST, { secure: false });
   assert.ok(framed.ok, 'the beacon frame was built');
   const mac = new RadioMac(h.field.medium, h.field.medium.addNode({ x: at.x + 5, y: at.y }));
-  for (const psdu of framed.psdus) mac.transmit({ psdu, ackRequest: false, destination: 'broadcast' }, () => undefined);
+  for (const psdu of framed.psdus)
+    mac.transmit({ psdu, ackRequest: false, destination: 'broadcast' }, () => undefined);
 
   assert.ok(
     runUntil(h, () => target.counters.rootProbes > 0, 5_000, 100),
     'the beacon started a check of the root',
   );
   h.scheduler.runUntil(h.scheduler.now() + 120_000);
+  assert.ok(h.root.echoRequestsAnswered > 0, 'the root answered the check');
   assert.equal(target.counters.networkLost, 0, 'the root answered: the meter did not leave');
   assert.equal(target.state, 'joined');
   assert.equal(target.status().joins, joinsBefore, 'no rejoin');

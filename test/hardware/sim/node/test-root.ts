@@ -73,6 +73,7 @@ export class TestRoot {
   readonly link: MeshLink;
   readonly paaEvents: { at: number; event: PanaPaaEvent }[] = [];
   readonly echoReplies: { at: number; from: Ipv6Address; sequence: number }[] = [];
+  echoRequestsAnswered = 0;
   /** UDP datagrams to the root's global address on ports other than PANA/MLE. */
   readonly udpReceived: { at: number; from: Ipv6Address; sourcePort: number; payload: Uint8Array }[] = [];
   /** PRYs that reached the PAA, by the relay's address (hex) that sent them. */
@@ -335,6 +336,20 @@ export class TestRoot {
         );
       } else if (m.kind === 'echo-reply') {
         this.echoReplies.push({ at: now, from: p.source.slice(), sequence: m.sequence });
+      } else if (m.kind === 'echo-request' && d.link.secured && addressesEqual(p.destination, this.global)) {
+        // As the tool's root does (mesh-root.ts): meters check with an echo that their root is there.
+        this.echoRequestsAnswered++;
+        this.sendDown({
+          trafficClass: 0,
+          flowLabel: 0,
+          hopLimit: 64,
+          source: this.global,
+          destination: p.source.slice(),
+          upper: {
+            kind: 'icmpv6',
+            message: { kind: 'echo-reply', identifier: m.identifier, sequence: m.sequence, data: m.data },
+          },
+        });
       }
     } else if (u.kind === 'udp') {
       const { destinationPort, sourcePort, payload } = u.datagram;
