@@ -165,8 +165,10 @@ try {
   say('');
   say(`The demo tool "${DEMO_TOOL}" is enrolled; its keys are in an in-memory vault (gone on exit).`);
   say('Sign in as the field worker, pick the virtual dongle, press "Start job". The demo supervisor');
-  say("approves the job's access grant and hands over DR authorisations you create for it in the");
-  say('console or the API (POST /v1/meters/{id}/dr-authorisations).');
+  say("approves the job's access grant automatically (FIELDROOT_DEMO_MANUAL_GRANTS=1: approve it in the");
+  say('console and type the verification key into the app, as a real supervisor and worker do).');
+  say('A disconnect or load limit needs a supervisor authorisation: sign in to the console as the');
+  say('supervisor, authorise the action for the meter, then reopen the meter in the app.');
   say('Press Ctrl-C to stop everything.');
 } catch (err) {
   process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);

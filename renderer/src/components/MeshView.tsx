@@ -69,7 +69,10 @@ export function MeshView() {
       }
       if (label && p.node.meterId !== null) {
         ctx.fillStyle = fg;
-        ctx.fillText(`${p.node.meterId} (${String(p.node.hops)})`, p.x + 7, p.y - 7);
+        // Right of the node, or left of it near the right edge so the label stays on the canvas.
+        const text = `${p.node.meterId} (${String(p.node.hops)})`;
+        const w = ctx.measureText(text).width;
+        ctx.fillText(text, p.x + 7 + w > SIZE ? p.x - 7 - w : p.x + 7, p.y - 7);
       }
     }
   };
@@ -108,7 +111,9 @@ export function MeshView() {
             aria-label={`${t.mesh}: ${t.meshNodes(present.length)}, ${t.hops} ≤ ${String(maxHops)}`}
             onClick={onClick}
           />
-          <p className="legend">{t.linkQuality}: ── &lt; 2 · ╌╌ 2–4 · ┈┈ ≥ 4 · ● joined · ○ not joined</p>
+          <p className="legend">
+            {t.linkQuality}: ── &lt; 2 · ╌╌ 2–4 · ┈┈ ≥ 4 · ● {t.meshLegendJoined} · ○ {t.meshLegendNotJoined}
+          </p>
         </>
       )}
     </section>

@@ -97,7 +97,7 @@ export function MeterList() {
                   >
                     {m.meterId}
                     {/* Second line of the first cell: the row keeps its columns (app.css). */}
-                    <span data-value="eui64" style={{ display: 'block', fontSize: '0.8em' }}>
+                    <span data-value="eui64" className="meter-eui64">
                       {t.eui64} {m.eui64 ?? t.unknownValue}
                     </span>
                   </button>

@@ -37,7 +37,7 @@ export const SCENARIO = 'isolated-area-20';
 export const TOOL = 'e2e-tablet';
 export const SUPERVISOR = { username: 'demo-supervisor', password: 'fieldroot-demo-sup' };
 export const WORKER = { username: 'demo-worker', password: 'fieldroot-demo-1' };
-/** isolated-area-20's radio (hardware/sim/scenarios/isolated-area-20.json). */
+/** isolated-area-20's radio (hardware/sim/scenarios/isolated-area-20.json): the head-end hands it to the job. */
 const RADIO = { channel: 33, panId: 31292 };
 
 export interface Output {
@@ -155,6 +155,10 @@ export class FieldAppHarness {
         '0',
         '--api-port',
         '0',
+        '--radio-channel',
+        String(RADIO.channel),
+        '--radio-pan-id',
+        String(RADIO.panId),
       ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -179,7 +183,6 @@ export class FieldAppHarness {
       deviceId: TOOL,
       vault: 'ephemeral-demo',
       demoVault: this.vault,
-      radio: RADIO,
       settings,
       logger,
       demoSupervisor: SUPERVISOR,
