@@ -3,7 +3,7 @@
  * Usage: node --import tsx scripts/diagnose-join.ts [scenario] [limitSeconds] [powerOnSpreadSeconds]
  * Prints joined counts at checkpoints, and channel / RPL / PANA counters at the end.
  * Env: MAC_JSON (RadioMac settings), PAA_IRT_MS, MAX_PENDING, JOIN_ATTEMPT_MS, METER_TIMING_JSON
- * (MeterTiming fields, e.g. '{"avoidRelayMs":60000}'), DIAG_VERBOSE.
+ * (MeterTiming fields, e.g. '{"avoidRelayMs":60000}'), SEED (replaces the scenario's), DIAG_VERBOSE.
  */
 import { RadioMac } from '../hardware/sim/medium/index.ts';
 import { RadioPort } from '../hardware/sim/node/radio-port.ts';
@@ -74,6 +74,7 @@ const started = performance.now();
 const sys = await buildVirtualSystem({
   scenario: loadScenario(name),
   powerOnSpreadMs: spreadS * 1000,
+  ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}),
   ...(process.env.MAC_JSON ? { mac: JSON.parse(process.env.MAC_JSON) as Record<string, number> } : {}),
   ...(process.env.PAA_IRT_MS
     ? { paaRetransmission: { irt: Number(process.env.PAA_IRT_MS), mrt: 60_000, mrc: 10 } }

@@ -32,6 +32,13 @@
  * 1.1 §6.3.4.6.4's return to join state 1 when the PAN is lost). The key server replaces the old
  * PANA session when the new one opens (src/headend/keys/key-server.ts).
  *
+ * Session check: a PAN-C lost on a one-way link leaves the meter holding the key with its session
+ * open while the PAA, its PAR-C unanswered, fails the session — a meter on the mesh that no key
+ * rotation can reach. So once, `sessionCheckMs` (jittered) after its session opens, the PaC pings
+ * the PAA through its relay (PNR-P, RFC 5191 §4.2); the PAA answers only a session it holds open,
+ * and when the ping's retransmissions run out the session fails and the meter joins again through
+ * another relay (`joinFailed`, the relay avoided).
+ *
  * Power loss wipes everything volatile (keys, PANA session, RPL state, relay); the outgoing MAC and
  * MLE frame counters survive as they would in a real meter's non-volatile memory (802.15.4-2015
  * §9.2.1: a counter must never repeat under one key), so neighbours accept its frames after rejoin.
@@ -136,6 +143,12 @@ export interface MeterTiming {
   rootProbeAttempts: number;
   /** After the root answered, further hints are ignored this long. Default 60 s. */
   rootProbeHoldoffMs: number;
+  /**
+   * Once, this long (times 0.5–1.5) after its PANA session opens, the meter pings the PAA
+   * (PNR-P) to learn whether the PAA holds the session too. Default 60 s: after the PAR-C
+   * retransmissions a lost PAN-C provokes have mostly passed, spread over a mass join.
+   */
+  sessionCheckMs: number;
 }
 
 export const METER_TIMING_DEFAULTS: Readonly<MeterTiming> = Object.freeze({
@@ -148,6 +161,7 @@ export const METER_TIMING_DEFAULTS: Readonly<MeterTiming> = Object.freeze({
   rootProbeTimeoutMs: 10_000,
   rootProbeAttempts: 3,
   rootProbeHoldoffMs: 60_000,
+  sessionCheckMs: 60_000,
 });
 
 export interface SimulatedMeterOptions {
@@ -243,6 +257,8 @@ interface Volatile {
   probe?: { at: number; left: number; sequence: number };
   /** The root answered: hints are ignored until then. */
   probeHoldUntil?: number;
+  /** When the PaC pings the PAA to check that its just opened session is open there too. */
+  sessionCheckAt?: number;
 }
 
 const MESH_HOP_LIMIT = 64;
@@ -411,6 +427,7 @@ export class SimulatedMeter {
       v.beaconAt,
       v.lostSince === undefined ? undefined : v.lostSince + this.timing.networkLostMs,
       v.probe?.at,
+      v.sessionCheckAt,
       ...v.rplTimers.map((t) => t.at),
     ];
     let min: number | undefined;
@@ -435,6 +452,8 @@ export class SimulatedMeter {
     const decide = v.pac ? undefined : this.scanDecisionAt(v);
     if (decide !== undefined && now >= decide) this.chooseRelay(now, v);
     if (v.pac && this.v === v) this.handlePana(now, v, v.pac.poll(now));
+    if (this.v !== v) return;
+    if (v.sessionCheckAt !== undefined && now >= v.sessionCheckAt) this.checkSession(now, v);
     if (this.v !== v) return;
     if (v.attemptDeadline !== undefined && now >= v.attemptDeadline) {
       this.joinFailed(now, v, 'authentication through this relay took too long', true);
@@ -563,6 +582,7 @@ export class SimulatedMeter {
       lostSince: undefined,
       probe: undefined,
       probeHoldUntil: undefined,
+      sessionCheckAt: undefined,
       scanAt,
     });
     v.choice.restart();
@@ -605,6 +625,10 @@ export class SimulatedMeter {
           this.note(now, `authenticated (key index ${e.keyIndex ?? 'none'})`);
           v.attemptDeadline = undefined;
           this.failures = 0;
+          if (!e.reauthentication) {
+            const jitter = 0.5 + this.o.random.uniform();
+            v.sessionCheckAt = now + this.timing.sessionCheckMs * jitter;
+          }
           break;
         case 'network-key':
           this.takeKey(now, v, e.key, e.keyIndex, e.activation);
@@ -616,6 +640,21 @@ export class SimulatedMeter {
           return;
       }
     }
+  }
+
+  /** The once-per-session PNR-P; its answer (or its retransmissions running out) does the rest. */
+  private checkSession(now: number, v: Volatile): void {
+    const pac = v.pac;
+    if (!pac || pac.state !== 'open') {
+      v.sessionCheckAt = undefined; // re-authenticating: its own PAR-C exchange tells
+      return;
+    }
+    if (pac.requestOutstanding) {
+      v.sessionCheckAt = now + 1_000; // a PNR of ours awaits its answer: ping after it
+      return;
+    }
+    v.sessionCheckAt = undefined;
+    this.handlePana(now, v, pac.ping(now));
   }
 
   private takeKey(

@@ -172,7 +172,8 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     revokedPeerAttempts: 0,
   };
   /** Base64 public keys of peers removed on revocation, in removal order (no secrets). */
-  private readonly revokedPeers = new Set<string>();
+  /** Revoked peers by public key → the label they had, and whether their first retry was logged. */
+  private readonly revokedPeers = new Map<string, { label: string | undefined; reported: boolean }>();
 
   constructor(private readonly options: GatewayOptions) {
     super();
@@ -193,7 +194,14 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
       endpoints: STRING_ENDPOINTS,
       wallClock: () => clock.wallClock(),
       onUnknownPeer: (publicKey) => {
-        if (this.revokedPeers.has(encodeKeyBase64(publicKey))) this.edge.revokedPeerAttempts++;
+        const revoked = this.revokedPeers.get(encodeKeyBase64(publicKey));
+        if (revoked === undefined) return;
+        this.edge.revokedPeerAttempts++;
+        // Once per key: a revoked (perhaps stolen) tablet still trying is worth an operator's look.
+        if (!revoked.reported) {
+          revoked.reported = true;
+          this.logger?.warn('a revoked tool is still trying to connect', { label: revoked.label });
+        }
       },
       ...(options.underLoadThreshold !== undefined ? { underLoadThreshold: options.underLoadThreshold } : {}),
     });
@@ -275,10 +283,10 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
    * its handshake retries are counted apart (`revokedPeerAttempts`), still unanswered.
    */
   removePeer(publicKey: Uint8Array, o: { revoked?: boolean } = {}): boolean {
-    if (o.revoked === true) this.rememberRevoked(publicKey);
     const peer = this.device.peerByPublicKey(publicKey);
-    if (peer === null) return false;
-    const record = this.records.get(peer)!;
+    const record = peer === null ? undefined : this.records.get(peer);
+    if (o.revoked === true) this.rememberRevoked(publicKey, record?.from.label);
+    if (peer === null || record === undefined) return false;
     this.records.delete(peer);
     if (record.offlineTimer !== null) this.timers.clearTimeout(record.offlineTimer);
     this.device.removePeer(peer);
@@ -291,12 +299,12 @@ export class WireguardGateway extends EventEmitter<GatewayEvents> {
     return true;
   }
 
-  private rememberRevoked(publicKey: Uint8Array): void {
+  private rememberRevoked(publicKey: Uint8Array, label: string | null | undefined): void {
     const id = encodeKeyBase64(publicKey);
     this.revokedPeers.delete(id); // re-inserted as the newest
-    this.revokedPeers.add(id);
+    this.revokedPeers.set(id, { label: label ?? undefined, reported: false });
     if (this.revokedPeers.size > REVOKED_PEERS_KEPT)
-      this.revokedPeers.delete(this.revokedPeers.values().next().value!);
+      this.revokedPeers.delete(this.revokedPeers.keys().next().value!);
   }
 
   peers(): GatewayPeerStatus[] {

@@ -117,6 +117,11 @@ export class PanaPac {
     return this.current;
   }
 
+  /** A PNR or PTR of ours awaits its answer (`ping`, `reauthenticate`, `terminate` must wait). */
+  get requestOutstanding(): boolean {
+    return this.outstanding !== undefined;
+  }
+
   /** Index of the network key in force. */
   get keyIndex(): number | undefined {
     return this.key?.keyIndex;

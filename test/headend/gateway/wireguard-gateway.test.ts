@@ -10,7 +10,7 @@ import { encodePacket, formatIpv6Address, parseIpv6Address } from '../../../src/
 import { MESSAGE_TYPE, encodeKeyBase64, parseIpPrefix } from '../../../src/stack/wireguard/index.ts';
 import type { FromPeer, GatewayPeerStatus, OfflineReason } from '../../../src/headend/gateway/index.ts';
 import { VpnClient, echoRequest } from '../../../src/field/vpn/index.ts';
-import { SecretBytes } from '../../../src/log/index.ts';
+import { createLogger, memorySink, SecretBytes } from '../../../src/log/index.ts';
 import { ADDR, tunnelPair, until, waitForEvent } from './tunnel-pair.ts';
 
 function udpPacket(source: string, destination: string, text: string): Uint8Array {
@@ -175,7 +175,8 @@ test('a removed tool that handshakes again is an unknown peer and gets no respon
 });
 
 test('a revoked tool retrying its handshake is counted apart, answered nothing, and leaves no peer', async (t) => {
-  const pair = await tunnelPair();
+  const sink = memorySink();
+  const pair = await tunnelPair({ logger: createLogger('gateway', { sink, level: 'info' }) });
   t.after(() => pair.close());
   await pair.client.start();
   await waitForEvent(pair.gateway, 'peer-online', 5000);
@@ -200,6 +201,10 @@ test('a revoked tool retrying its handshake is counted apart, answered nothing, 
   assert.equal(after.datagramsOut, before.datagramsOut, 'no handshake response to a revoked tool');
   assert.equal(pair.gateway.peers().length, 0, 'no peer state for it');
   assert.equal(again.state, 'connecting');
+  // The operator is told once, with the job's label, however often the tablet retries.
+  const warnings = sink.lines.filter((l) => l.includes('a revoked tool is still trying to connect'));
+  assert.equal(warnings.length, 1, `one warning for the revoked tool, got ${String(warnings.length)}`);
+  assert.ok(warnings[0]!.includes('job-1'), `the warning names the job: ${warnings[0]!}`);
 });
 
 test('an inner source outside the peer AllowedIPs is dropped at the gateway (cryptokey routing)', async (t) => {
