@@ -106,10 +106,9 @@ export function MeterList() {
                   <span data-value="hops">
                     {t.hops}: {m.hops ?? '–'}
                     {m.linkEtx !== undefined && m.linkEtx !== null && (
-                      <>
-                        {' · '}
+                      <span className="meter-etx">
                         {t.linkQuality} {m.linkEtx.toFixed(1)}
-                      </>
+                      </span>
                     )}
                   </span>
                 </div>
