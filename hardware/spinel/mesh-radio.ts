@@ -26,7 +26,7 @@ export interface MeshReceivedFrame {
 }
 
 export type MeshRadioAttachment =
-  | { readonly attached: true; readonly description: string }
+  | { readonly attached: true; readonly description: string; readonly firmware?: string }
   | { readonly attached: false; readonly reason: string };
 
 /** What `follow` needs of DongleSupervisor (hardware/ports/supervisor.ts). */
@@ -166,7 +166,11 @@ export class SpinelMeshRadio {
     };
     dongle.on('frame', onFrame);
     this.offFrame = () => dongle.off('frame', onFrame);
-    this.announce({ attached: true, description: `${description} (${info.ncpVersion})` });
+    this.announce({
+      attached: true,
+      description: `${description} (${info.ncpVersion})`,
+      firmware: info.ncpVersion,
+    });
   }
 
   detach(reason: string): void {

@@ -110,6 +110,8 @@ export class AppEngine {
   private selectedDongle: string | null = null;
   /** The running job's channel and PAN ID (from the head-end), for the selected dongle's status. */
   private jobRadio: { channel: number; panId: number } | null = null;
+  /** The firmware the job's dongle reported when it attached (the port scan cannot know it). */
+  private jobDongleFirmware: string | null = null;
   private job: JobView = idleJob();
   private handle: JobHandle | null = null;
   private readonly alerts = new Map<AlertKind, AlertView>();
@@ -379,8 +381,9 @@ export class AppEngine {
   private finish(state: 'ended' | 'stopped', reason: string | null): void {
     this.handle = null;
     this.deps.grant?.reset();
-    if (this.jobRadio !== null) {
+    if (this.jobRadio !== null || this.jobDongleFirmware !== null) {
       this.jobRadio = null;
+      this.jobDongleFirmware = null;
       this.broadcast({ type: 'dongles', dongles: this.dongleViews() });
     }
     const all = [...this.meters.values()];
@@ -437,6 +440,11 @@ export class AppEngine {
         this.jobRadio = { channel: tuning.channel, panId: tuning.panId };
         this.broadcast({ type: 'dongles', dongles: this.dongleViews() });
       },
+      dongleFirmware: (firmware) => {
+        if (!live() || firmware === this.jobDongleFirmware) return;
+        this.jobDongleFirmware = firmware === null ? null : firmware.slice(0, 200);
+        this.broadcast({ type: 'dongles', dongles: this.dongleViews() });
+      },
       topology: (nodes) => {
         if (!live()) return;
         this.topology = [...nodes];
@@ -475,7 +483,7 @@ export class AppEngine {
         label: d.label.slice(0, 500),
         usbId: d.usbId,
         status: d.status ?? 'connected',
-        firmware: d.firmware,
+        firmware: d.firmware ?? (d.path === this.selectedDongle ? this.jobDongleFirmware : null) ?? null,
         // The dongle a job runs on is tuned to the job's radio.
         ...(d.path === this.selectedDongle && this.jobRadio !== null
           ? { channel: this.jobRadio.channel, panId: this.jobRadio.panId }

@@ -177,6 +177,7 @@ class FieldJobRun {
         this.startMeshViews();
         return;
       case 'dongle':
+        this.observer.dongleFirmware(e.attached ? (e.firmware ?? null) : null);
         if (e.attached) this.observer.clearAlert('dongle-unplugged');
         else this.observer.alert('dongle-unplugged', e.reason);
         return;

@@ -57,6 +57,8 @@ export interface JobObserver {
   meters(rows: readonly MeterState[], total?: number): void;
   /** The dongle is tuned to the job's channel and PAN ID (shown in the dongle status). */
   radio(tuning: { readonly channel: number; readonly panId: number }): void;
+  /** The job's dongle answered (its firmware as reported) or went away (null). */
+  dongleFirmware(firmware: string | null): void;
   /** The whole current topology (root first). The engine pages it for the UI. */
   topology(nodes: readonly MeshNodeView[]): void;
   alert(kind: AlertKind, detail?: string | null): void;

@@ -9,8 +9,8 @@
 import type { MeshRadio } from '../mesh/radio.ts';
 
 export type RadioAttachment =
-  /** A dongle is open and configured (channel, PAN ID, EUI-64). */
-  | { readonly attached: true; readonly description: string }
+  /** A dongle is open and configured (channel, PAN ID, EUI-64); `firmware` as it reports it. */
+  | { readonly attached: true; readonly description: string; readonly firmware?: string }
   /** The dongle went away (unplug, stopped answering) or was closed. */
   | { readonly attached: false; readonly reason: string };
 

@@ -111,8 +111,12 @@ class Recorder implements JobObserver {
   raised: AlertKind[] = [];
   stoppedReason: string | null = null;
   tuned: { channel: number; panId: number } | null = null;
+  firmware: string | null = null;
   radio(tuning: { channel: number; panId: number }) {
     this.tuned = tuning;
+  }
+  dongleFirmware(firmware: string | null) {
+    this.firmware = firmware;
   }
   step(step: JobStepName, status: JobStepView['status'], _p?: number | null, detail?: string | null) {
     this.steps.set(step, status);
@@ -277,13 +281,15 @@ test('revocation mid-job shows the alert, stops with the reason and releases eve
   await until('released', () => released() === 1);
 });
 
-test('an unplugged dongle raises the alert and its return clears it; the job goes on', async () => {
+test('an unplugged dongle raises the alert and its return clears it; the job goes on; its firmware is shown while attached', async () => {
   const { job, seen, handle } = setUp();
   await until('the mesh root runs', () => seen.steps.get('mesh-root') === 'done');
   job.emit({ kind: 'dongle', attached: false, reason: 'the serial port closed' });
   assert.ok(seen.alerts.has('dongle-unplugged'), 'unplug is reported');
-  job.emit({ kind: 'dongle', attached: true, description: '/dev/pts/9' });
+  assert.equal(seen.firmware, null, 'no firmware shown for a dongle that is gone');
+  job.emit({ kind: 'dongle', attached: true, description: '/dev/pts/9', firmware: 'RCP/2.1' });
   assert.ok(!seen.alerts.has('dongle-unplugged'), 'replug clears it');
+  assert.equal(seen.firmware, 'RCP/2.1', 'the firmware the dongle reported reaches the dongle status');
   assert.equal(seen.stoppedReason, null, 'the job did not stop');
   await handle.end();
 });

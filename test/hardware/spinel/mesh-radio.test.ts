@@ -65,6 +65,13 @@ test('attached: configured from the dongle, frames both ways; detached: errors, 
     changes.map((c) => c.attached),
     [true, false, true],
   );
+  const firstChange = changes[0];
+  assert.ok(
+    firstChange?.attached === true &&
+      typeof firstChange.firmware === 'string' &&
+      firstChange.firmware.length > 0,
+    `the attachment names the firmware the dongle reported: ${JSON.stringify(firstChange)}`,
+  );
 });
 
 test('follow(): attaches on connected, detaches on unplugged and stopped', async () => {
