@@ -87,6 +87,13 @@ export async function run(): Promise<void> {
       console.log(
         `  ratio join time / bound: ${progress.atMs !== undefined ? '' : '≥ '}${(joinS / boundS).toFixed(1)}`,
       );
+      // Joined must mean a session open at the key server too (a lost PAN-C leaves it half-open).
+      await sys.settle();
+      const inSession = sys.keyServer.metersInSession();
+      const halfOpen = sys.report().filter((x) => x.joined && !inSession.has(x.id));
+      console.log(
+        `  joined without an open PANA session at the key server: ${halfOpen.length}${halfOpen.length ? ` (${halfOpen.map((x) => x.id).join(' ')})` : ''}`,
+      );
       console.log(`  wall clock: ${wallS.toFixed(1)} s, ${sys.scheduler.eventsRun} events`);
     } finally {
       await sys.close();

@@ -215,4 +215,13 @@ for (const m of sys.field.meters) {
 }
 console.log(`RPL nodes hearing the tablet above -100 dBm: ${near}, with the tablet as parent: ${viaTablet}`);
 if (process.env.DIAG_VERBOSE) for (const l of nearLines) console.log('  ' + l);
+// A meter counted joined must hold an open PANA session at the key server, or no key rotation
+// reaches it (a lost PAN-C: the PaC opened, the PAA failed the session).
+await sys.settle();
+const inSession = sys.keyServer.metersInSession();
+const halfOpen = sys.report().filter((r) => r.joined && !inSession.has(r.id));
+console.log(
+  `joined without an open session at the key server: ${halfOpen.length}` +
+    (halfOpen.length ? ` (${halfOpen.map((r) => r.id).join(' ')})` : ''),
+);
 await sys.close();

@@ -68,8 +68,9 @@ test('town-200: joined meters that hear the tablet well take it as their RPL par
 
 test('town-200 reaches at least 99 % joined within 900 simulated seconds', async (t) => {
   // Issue #3 "Done when" (no time bound there; < 120 s is the benchmark's target). Measured with
-  // the shipped seed: 99 % at ≈ 590 s, 100 % at 594 s (docs/protocol-decisions.md, session 4);
-  // 900 s leaves room for the chaotic dynamics of a 200-node mesh. Costs ≈ 40–60 s of wall time.
+  // the shipped seed: all 200 at 588 s (docs/protocol-decisions.md, PANA session
+  // check); 900 s leaves room for the chaotic dynamics of a 200-node mesh. Costs ≈ 40–70 s of wall
+  // time (the join, then 600 simulated seconds of a settled mesh).
   const sys = await virtualSystem(t, 'town-200');
   sys.start();
   const r = await sys.runUntilJoined({ fraction: 0.99, limitMs: 900_000, stepMs: 5_000 });
@@ -77,11 +78,21 @@ test('town-200 reaches at least 99 % joined within 900 simulated seconds', async
     r.joinedFraction >= 0.99,
     `joined ${(100 * r.joinedFraction).toFixed(1)} % after 900 s: ${notJoined(sys)}`,
   );
-  // Joined means authenticated by the key server and holding the key in force, not just routed.
-  await sys.settle(); // the key server's audit steps run asynchronously
-  const keyIndex = sys.keyServer.keys.currentKeys().current.index;
-  for (const m of sys.report().filter((x) => x.joined)) {
-    assert.ok(m.authenticated, `${m.id}: joined without a PANA session at the key server`);
-    assert.equal(m.keyIndex, keyIndex, `${m.id}: holds the network key in force`);
+  // Joined means authenticated by the key server — a session open there now, not just once — and
+  // holding the key in force, not just routed. A meter whose PAN-C was lost holds the key while the
+  // key server failed its session, and no rotation would reach it; its PNR-P ping finds out within
+  // ≈ 10 min (pana-liveness test), so the check runs once the last meters have had that long.
+  for (let i = 0; i < 120; i++) {
+    sys.runFor(5_000);
+    await sys.settle(); // the key server's PSK lookups and audit steps run asynchronously
   }
+  const keyIndex = sys.keyServer.keys.currentKeys().current.index;
+  const inSession = sys.keyServer.metersInSession();
+  const joined = sys.report().filter((x) => x.joined);
+  assert.deepEqual(
+    joined.filter((m) => !inSession.has(m.id)).map((m) => m.id),
+    [],
+    'every meter counted joined holds an open PANA session at the key server',
+  );
+  for (const m of joined) assert.equal(m.keyIndex, keyIndex, `${m.id}: holds the network key in force`);
 });

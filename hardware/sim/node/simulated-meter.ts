@@ -34,10 +34,13 @@
  *
  * Session check: a PAN-C lost on a one-way link leaves the meter holding the key with its session
  * open while the PAA, its PAR-C unanswered, fails the session — a meter on the mesh that no key
- * rotation can reach. So once, `sessionCheckMs` (jittered) after its session opens, the PaC pings
- * the PAA through its relay (PNR-P, RFC 5191 §4.2); the PAA answers only a session it holds open,
- * and when the ping's retransmissions run out the session fails and the meter joins again through
- * another relay (`joinFailed`, the relay avoided).
+ * rotation can reach. A PAR-C arriving again after the session opened is the sign (the PaC answers
+ * it from its cache: our PAN-C, or the first PAR-C's, was lost). Then, once per session and
+ * `sessionCheckMs` (jittered) later, the PaC pings the PAA through its relay (PNR-P, RFC 5191
+ * §4.2); the PAA answers only a session it holds open, and when the ping's retransmissions run out
+ * the session fails and the meter joins again through another relay (`joinFailed`, relay avoided).
+ * A meter whose PAN-C got through before the PAA's first PAR-C retransmission pings nobody (in a
+ * town-200 join 80–100 of 200 meters ping, docs/protocol-decisions.md).
  *
  * Power loss wipes everything volatile (keys, PANA session, RPL state, relay); the outgoing MAC and
  * MLE frame counters survive as they would in a real meter's non-volatile memory (802.15.4-2015
@@ -144,9 +147,9 @@ export interface MeterTiming {
   /** After the root answered, further hints are ignored this long. Default 60 s. */
   rootProbeHoldoffMs: number;
   /**
-   * Once, this long (times 0.5–1.5) after its PANA session opens, the meter pings the PAA
-   * (PNR-P) to learn whether the PAA holds the session too. Default 60 s: after the PAR-C
-   * retransmissions a lost PAN-C provokes have mostly passed, spread over a mass join.
+   * This long (times 0.5–1.5) after a PAA request came again once its session opened, the meter
+   * pings the PAA (PNR-P) to learn whether the PAA holds the session too. Default 30 s: a PAN-C
+   * that was late rather than lost has usually arrived by then, so the ping is answered at once.
    */
   sessionCheckMs: number;
 }
@@ -161,7 +164,7 @@ export const METER_TIMING_DEFAULTS: Readonly<MeterTiming> = Object.freeze({
   rootProbeTimeoutMs: 10_000,
   rootProbeAttempts: 3,
   rootProbeHoldoffMs: 60_000,
-  sessionCheckMs: 60_000,
+  sessionCheckMs: 30_000,
 });
 
 export interface SimulatedMeterOptions {
@@ -257,8 +260,10 @@ interface Volatile {
   probe?: { at: number; left: number; sequence: number };
   /** The root answered: hints are ignored until then. */
   probeHoldUntil?: number;
-  /** When the PaC pings the PAA to check that its just opened session is open there too. */
+  /** When the PaC pings the PAA to check that its session is open there too. */
   sessionCheckAt?: number;
+  /** The PaC's `repeatedRequests` when its session opened; undefined once the check is scheduled. */
+  repeatsAtOpen?: number;
 }
 
 const MESH_HOP_LIMIT = 64;
@@ -305,6 +310,7 @@ export class SimulatedMeter {
    * set-up through one of them would end only at `joinAttemptMs`.
    */
   private lostNetwork: { prefix: Uint8Array; until: number } | undefined;
+  private readonly sessionCheckRandom: Random;
   private failures = 0;
   private joinCount = 0;
   private relayed = 0;
@@ -319,6 +325,8 @@ export class SimulatedMeter {
     this.maxPsdu = options.maxPsdu ?? 255;
     options.directory.set(options.eui64, options.nodeId);
     const mac = new RadioMac(options.medium, options.nodeId, options.mac, options.random.fork('mac'));
+    // Its own stream: a session check leaves the meter's other random choices as they were.
+    this.sessionCheckRandom = options.random.fork('session-check');
     this.port = new RadioPort(options.scheduler, options.medium, mac, options.directory);
     this.port.onDatagram = (now, d) => this.onDatagram(now, d);
     this.port.onDrop = (now, r) => {
@@ -583,6 +591,7 @@ export class SimulatedMeter {
       probe: undefined,
       probeHoldUntil: undefined,
       sessionCheckAt: undefined,
+      repeatsAtOpen: undefined,
       scanAt,
     });
     v.choice.restart();
@@ -625,10 +634,7 @@ export class SimulatedMeter {
           this.note(now, `authenticated (key index ${e.keyIndex ?? 'none'})`);
           v.attemptDeadline = undefined;
           this.failures = 0;
-          if (!e.reauthentication) {
-            const jitter = 0.5 + this.o.random.uniform();
-            v.sessionCheckAt = now + this.timing.sessionCheckMs * jitter;
-          }
+          if (!e.reauthentication) v.repeatsAtOpen = v.pac?.repeatedRequests;
           break;
         case 'network-key':
           this.takeKey(now, v, e.key, e.keyIndex, e.activation);
@@ -640,6 +646,15 @@ export class SimulatedMeter {
           return;
       }
     }
+  }
+
+  /** A PAA request answered again from the cache after our session opened: check the session once. */
+  private doubtSession(now: number, v: Volatile, pac: PanaPac): void {
+    if (v.repeatsAtOpen === undefined || pac.state !== 'open') return;
+    if (pac.repeatedRequests === v.repeatsAtOpen) return;
+    v.repeatsAtOpen = undefined;
+    v.sessionCheckAt = now + this.timing.sessionCheckMs * (0.5 + this.sessionCheckRandom.uniform());
+    this.rearm();
   }
 
   /** The once-per-session PNR-P; its answer (or its retransmissions running out) does the rest. */
@@ -654,6 +669,7 @@ export class SimulatedMeter {
       return;
     }
     v.sessionCheckAt = undefined;
+    this.note(now, 'session check: PNR-P to the PAA');
     this.handlePana(now, v, pac.ping(now));
   }
 
@@ -728,7 +744,9 @@ export class SimulatedMeter {
       // PaC refuses (a PCI, a foreign session) is offered to our relay role.
       const before = dropTotal(pac.drops);
       this.handlePana(now, v, pac.receive(now, from, payload));
-      if (this.v !== v || dropTotal(pac.drops) === before) return;
+      if (this.v !== v) return;
+      this.doubtSession(now, v, pac);
+      if (dropTotal(pac.drops) === before) return;
     }
     if (!v.relay) return;
     const r = v.relay.handle(from, payload);

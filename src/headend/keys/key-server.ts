@@ -249,12 +249,12 @@ export class KeyServer {
     };
   }
 
-  /** Starts a network key rotation now; returns the index of the announced key. */
   /** Ids of the meters holding an open PANA session now: the ones a key rotation reaches. */
   metersInSession(): Set<string> {
     return new Set([...this.meterSessions.values()].map((m) => m.meterId));
   }
 
+  /** Starts a network key rotation now; returns the index of the announced key. */
   rotate(reason: string, actor: string): Promise<number> {
     return this.serial(async () => {
       const changes = await this.keys.rotate(this.clock(), reason, actor);

@@ -105,6 +105,7 @@ export class PanaPac {
   private reauthDue: number | undefined;
   private lifetimeEnd: number | undefined;
   private everAuthenticated = false;
+  private repeats = 0;
 
   constructor(private readonly o: PanaPacOptions) {
     this.rand = randomUnitFrom(o.random);
@@ -120,6 +121,15 @@ export class PanaPac {
   /** A PNR or PTR of ours awaits its answer (`ping`, `reauthenticate`, `terminate` must wait). */
   get requestOutstanding(): boolean {
     return this.outstanding !== undefined;
+  }
+
+  /**
+   * PAA requests that came again and got our cached answer (RFC 5191 §5.1): each says an answer
+   * of ours (or its request) was lost on the way. After the PAR-C, the PAA may not hold the
+   * session we opened — the edge can `ping` to find out.
+   */
+  get repeatedRequests(): number {
+    return this.repeats;
   }
 
   /** Index of the network key in force. */
@@ -300,8 +310,10 @@ export class PanaPac {
     const verdict = this.rx.classify(msg.sequence);
     if (verdict === 'duplicate') {
       const cached = this.rx.cachedAnswer;
-      if (cached) this.emit(out, cached);
-      else this.drop(out, 'duplicate request without a cached answer');
+      if (cached) {
+        this.repeats++;
+        this.emit(out, cached);
+      } else this.drop(out, 'duplicate request without a cached answer');
       return;
     }
     if (this.current === 'closed') return void this.drop(out, 'session closed');

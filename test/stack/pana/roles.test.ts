@@ -289,6 +289,30 @@ test('REQ_MRC exceeded: an unanswered PNR-P fails the PaC; an unanswered PAR rej
   assert.equal(of(paaEvents, 'rejected')[0]?.reason, 'no answer to par-s');
 });
 
+test('every PAN-C lost: the PAA answers no PNR-P for the session it never opened, so the PaC learns it', () => {
+  // town-200 seed 7: a meter opened (key held) while the PAA, its PAR-C unanswered, failed the
+  // session. The PaC's ping must not be answered by a PAA that holds the session half-open.
+  const net = new Net();
+  const { paa, events: paaEvents } = net.addPaa(PAA_AT, paaOptions(crypto, setup()));
+  const at = panaEndpoint(addr(0x10));
+  const { pac, events } = net.addPac(at, pacOptions(crypto, PAA_AT, 'meter-1', psk(1)));
+  net.tamper = (_f, d) => (messageName(d.bytes) === 'PAN-C' ? undefined : d.bytes);
+  net.apply(at, pac.start(0));
+  assert.ok(net.run(10 * MINUTE, isOpen(pac)), 'the PaC opened on the PAR-C');
+  assert.equal(of(events, 'network-key').length, 1, 'and holds the network key');
+  net.apply(at, pac.ping(net.now));
+  assert.ok(pac.requestOutstanding, 'the ping awaits its answer');
+  net.run(net.now + 30 * MINUTE, () => pac.state === 'closed');
+  assert.deepEqual(
+    of(events, 'failed').map((e) => e.reason),
+    ['no answer to PNR-P'],
+  );
+  assert.equal(net.log.filter((l) => messageName(l.datagram.bytes) === 'PNA').length, 0, 'no PNA');
+  assert.equal(of(paaEvents, 'authenticated').length, 0, 'the PAA never opened the session');
+  assert.equal(of(paaEvents, 'rejected')[0]?.reason, 'no answer to par-c');
+  assert.equal(paa.sessions().length, 0, 'and holds none');
+});
+
 test('rekey via PNR reaches every session: announced as next, then activated', () => {
   const net = new Net();
   const ks = setup();
