@@ -59,9 +59,12 @@ const SUP = { username: 'sato', password: 'supervisor-pass-1' };
 const WORKER = { username: 'aiko', password: 'worker-pass-0001' };
 /** Meters power on over this many seconds (real time). */
 const SPREAD_S = 10;
-/** Bound on the join wait; all 20 took 90–117 s in real time on a loaded 2-core host (the virtual
- * clock needs 60–90 simulated s with the same spread). */
-const JOIN_LIMIT_MS = 180_000;
+/** Bound on the join wait. All 20 took 90–159 s in real time on a loaded 2-core host (this test
+ * and bench/ui's demo job; the virtual clock needs 60–90 simulated s with the same spread), but a
+ * meter whose first attempt stalls gives it joinAttemptMs = 300 s before trying another relay
+ * (hardware/sim/node/simulated-meter.ts), and one CI run had 19 of 20 at 180 s: the bound must
+ * cover one abandoned attempt. */
+const JOIN_LIMIT_MS = 420_000;
 
 /** Polls `probe` every `everyMs` until it is true; bounded by `limitMs` (and 10,000 rounds). */
 async function until(what: string, probe: () => Promise<boolean> | boolean, limitMs: number, everyMs = 250) {
