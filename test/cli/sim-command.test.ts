@@ -84,8 +84,19 @@ test('fieldroot sim --pty: the dongle answers the driver, frames flow, SIGTERM w
   const frames: ReceivedFrame[] = [];
   driver.on('frame', (f) => frames.push(f));
   assert.equal((await driver.transmit(host.beaconPsdu())).status, 'sent');
-  // Meters in range pick the tablet as relay after 3 s of listening and start PANA.
-  await waitFor(() => frames.length > 0, 'a frame from a meter', 15_000);
+  // Meters in range pick the tablet as relay after 3 s of listening and start PANA. The RCP
+  // acknowledges a frame that asks for it a turnaround after delivering it, so wait for one more
+  // frame after the first such one: its ACK is then on air (and in the capture) before SIGTERM.
+  // IEEE 802.15.4-2020 §7.2.2.5: Frame Control bit 5 is AR.
+  const asksAck = (f: ReceivedFrame) => ((f.psdu[0] ?? 0) & 0x20) !== 0;
+  await waitFor(
+    () => {
+      const i = frames.findIndex(asksAck);
+      return i >= 0 && frames.length > i + 1;
+    },
+    'a meter frame asking for an ACK, and a frame after it',
+    30_000,
+  );
   await driver.close();
 
   run.child.kill('SIGTERM');
